@@ -1,0 +1,74 @@
+//! Builds liboffheap.so: the allocator core for the baseline CPU, plus the SIMD kernels compiled once
+//! per CPU level (Zig has no function multiversioning), linked into one shared library with
+//! `-z nodelete` so that a runtime can never unload it while threads still run its code.
+//!
+//!   zig build -Doptimize=fast     the library the benchmarks use (zig-out/lib/liboffheap.so)
+//!   zig build -Doptimize=safe     the safety-checked library the tests use
+//!   zig build test                the inline `test` blocks of every file
+const std = @import("std");
+
+/// One entry per kernel build. `name` becomes the suffix of every kernel symbol of that build.
+const SimdLevel = struct { name: []const u8, cpu: *const std.Target.Cpu.Model };
+const x86_levels = [_]SimdLevel{
+    .{ .name = "baseline", .cpu = &std.Target.x86.cpu.x86_64 },
+    .{ .name = "avx2", .cpu = &std.Target.x86.cpu.x86_64_v3 },
+    .{ .name = "avx512", .cpu = &std.Target.x86.cpu.x86_64_v4 },
+};
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{ .default_target = .{ .cpu_model = .baseline } });
+    const optimize = b.standardOptimizeOption(.{});
+
+    const core = b.addObject(.{ .name = "offheap_core", .root_module = coreModule(b, target, optimize) });
+    const kernels = simdObjects(b, target, optimize);
+
+    // The final link goes through the zig CLI because the build API has no `-z nodelete` switch.
+    const link = b.addSystemCommand(&.{ b.graph.zig_exe, "build-lib", "-dynamic", "-fPIC", "-lc", "-z", "nodelete" });
+    link.addArgs(&.{ "-target", b.fmt("{s}-linux-gnu", .{@tagName(target.result.cpu.arch)}) });
+    link.addArgs(&.{ "-O", @tagName(optimize), "--name", "offheap" });
+    link.addFileArg(core.getEmittedBin());
+    for (kernels) |kernel| link.addFileArg(kernel.getEmittedBin());
+    const library = link.addPrefixedOutputFileArg("-femit-bin=", "liboffheap.so");
+    b.getInstallStep().dependOn(&b.addInstallLibFile(library, "liboffheap.so").step);
+
+    // Tests link the same kernel objects, so the dispatch code is tested against the real kernels.
+    const tests = b.addTest(.{ .root_module = coreModule(b, target, optimize) });
+    for (kernels) |kernel| tests.root_module.addObject(kernel);
+    const test_step = b.step("test", "Run the inline tests of every Zig file");
+    test_step.dependOn(&b.addRunArtifact(tests).step);
+}
+
+fn coreModule(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Module {
+    return b.createModule(.{
+        .root_source_file = b.path("src/lib.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+        .pic = true,
+    });
+}
+
+/// Compiles `src/simd/kernels.zig` once per CPU level of the target architecture.
+fn simdObjects(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) []*std.Build.Step.Compile {
+    const levels: []const SimdLevel = switch (target.result.cpu.arch) {
+        .x86_64 => &x86_levels,
+        .aarch64 => &.{.{ .name = "neon", .cpu = &std.Target.aarch64.cpu.generic }},
+        else => &.{},
+    };
+    const objects = b.allocator.alloc(*std.Build.Step.Compile, levels.len) catch @panic("OOM");
+    for (levels, objects) |level, *object| {
+        const options = b.addOptions();
+        options.addOption([]const u8, "name", level.name);
+        var query = target.query;
+        query.cpu_model = .{ .explicit = level.cpu };
+        const module = b.createModule(.{
+            .root_source_file = b.path("src/simd/kernels.zig"),
+            .target = b.resolveTargetQuery(query),
+            .optimize = optimize,
+            .pic = true,
+        });
+        module.addOptions("simd_level", options);
+        object.* = b.addObject(.{ .name = b.fmt("offheap_simd_{s}", .{level.name}), .root_module = module });
+    }
+    return objects;
+}

@@ -1,0 +1,85 @@
+//! Maps every 4 MiB chunk of the 47-bit address space to the allocator metadata that owns it, so
+//! that `free(ptr)` needs no size and can tell an offheap pointer (including an interior one) from a
+//! foreign one with a single load.
+//!
+//! The table is one flat array of 2^25 words (256 MiB of address space, mapped NORESERVE): the
+//! kernel backs a 4 KiB page of it only when an entry on that page is written, and each such page
+//! covers 2 GiB of address space, so a process using a few GiB of offheap memory commits a few KiB.
+//!
+//! An entry is a pointer to the owning metadata with its `Kind` in the low two bits: a segment of
+//! small and medium pages (the pointer is the segment itself, which starts at the chunk), or a
+//! mapped or huge region (the pointer is its out-of-band descriptor, which may cover many chunks).
+const std = @import("std");
+const assert = std.debug.assert;
+const os = @import("os.zig");
+
+pub const chunk_shift: u6 = 22;
+pub const chunk_bytes: usize = 1 << chunk_shift;
+const entry_count: usize = os.address_limit >> chunk_shift;
+const table_bytes: usize = entry_count * @sizeOf(usize);
+
+pub const Kind = enum(u2) { none = 0, segment = 1, region = 2 };
+
+pub const Entry = struct {
+    kind: Kind,
+    pointer: usize,
+};
+
+var table: std.atomic.Value(?[*]std.atomic.Value(usize)) = .init(null);
+
+/// Maps the table on first use. Threads racing here each map one; the loser unmaps its own.
+fn tableOrInit() os.MapError![*]std.atomic.Value(usize) {
+    if (table.load(.acquire)) |existing| return existing;
+    const fresh: [*]std.atomic.Value(usize) = @ptrCast(try os.map(table_bytes, .{ .no_reserve = true }));
+    if (table.cmpxchgStrong(null, fresh, .acq_rel, .acquire)) |winner| {
+        os.unmap(@ptrCast(@alignCast(fresh)), table_bytes);
+        return winner.?;
+    }
+    return fresh;
+}
+
+pub fn encode(kind: Kind, pointer: usize) usize {
+    assert(kind != .none);
+    assert(pointer & 0b11 == 0);
+    return pointer | @backingInt(kind);
+}
+
+/// Publishes `value` for every chunk of [start, start + len_bytes). `start` must be chunk-aligned.
+pub fn publish(start: usize, len_bytes: usize, value: usize) os.MapError!void {
+    assert(start % chunk_bytes == 0);
+    assert(len_bytes > 0);
+    assert(start + len_bytes <= os.address_limit);
+    const entries = try tableOrInit();
+    const first = start >> chunk_shift;
+    const last = (start + len_bytes - 1) >> chunk_shift;
+    for (first..last + 1) |index| entries[index].store(value, .release);
+}
+
+/// Removes the entries of [start, start + len_bytes); the memory is about to be unmapped.
+pub fn retract(start: usize, len_bytes: usize) void {
+    assert(start % chunk_bytes == 0);
+    const entries = table.load(.acquire) orelse unreachable;
+    const first = start >> chunk_shift;
+    const last = (start + len_bytes - 1) >> chunk_shift;
+    for (first..last + 1) |index| entries[index].store(0, .release);
+}
+
+/// The owner of `address`, or `.none` for any address offheap never mapped.
+pub fn lookup(address: usize) Entry {
+    if (address >= os.address_limit) return .{ .kind = .none, .pointer = 0 };
+    const entries = table.load(.acquire) orelse return .{ .kind = .none, .pointer = 0 };
+    const raw = entries[address >> chunk_shift].load(.acquire);
+    return .{ .kind = @fromBackingInt(@as(u2, @truncate(raw))), .pointer = raw & ~@as(usize, 0b11) };
+}
+
+test "publish, lookup and retract cover exactly the chunks of a range" {
+    const base: usize = 0x7000_0000_0000 - 8 * chunk_bytes;
+    try publish(base + chunk_bytes, 2 * chunk_bytes, encode(.region, 0x1000));
+    try std.testing.expectEqual(Kind.none, lookup(base).kind);
+    try std.testing.expectEqual(Kind.region, lookup(base + chunk_bytes).kind);
+    try std.testing.expectEqual(@as(usize, 0x1000), lookup(base + 3 * chunk_bytes - 1).pointer);
+    try std.testing.expectEqual(Kind.none, lookup(base + 3 * chunk_bytes).kind);
+    retract(base + chunk_bytes, 2 * chunk_bytes);
+    try std.testing.expectEqual(Kind.none, lookup(base + chunk_bytes).kind);
+    try std.testing.expectEqual(Kind.none, lookup(os.address_limit + 5).kind);
+}

@@ -1,0 +1,65 @@
+//! The status codes every export returns across the C ABI, and the Zig error set they come from.
+//! Zero is success; failures are negative so that an export returning an address (always > 0) or a
+//! size (always >= 0) can return a failure in the same f64. The TypeScript side maps each code to an
+//! `OffheapError` with the code's name, so these numbers are part of the ABI: never renumber them.
+const std = @import("std");
+
+pub const Status = enum(i32) {
+    ok = 0,
+    /// The OS refused memory (mmap failed) or a size overflowed.
+    out_of_memory = -1,
+    /// Size is zero, negative, not an integer, or larger than the allocator can ever serve.
+    invalid_size = -2,
+    /// Alignment is not a power of two, or is larger than the tier can guarantee.
+    invalid_alignment = -3,
+    /// The address was never handed out by offheap (a foreign or wild pointer).
+    not_owned = -4,
+    /// The address lies inside an offheap block but is not its start.
+    interior_pointer = -5,
+    /// The block was already freed.
+    double_free = -6,
+    /// Another argument (flags, a NaN address, an unknown option) is invalid.
+    invalid_argument = -7,
+    /// The NUMA node does not exist on this machine.
+    invalid_node = -8,
+    /// The request is valid but this system cannot honour it (for example, a missing syscall).
+    unsupported = -9,
+};
+
+pub const Error = error{
+    OutOfMemory,
+    InvalidSize,
+    InvalidAlignment,
+    NotOwned,
+    InteriorPointer,
+    DoubleFree,
+    InvalidArgument,
+    InvalidNode,
+    Unsupported,
+};
+
+pub fn fromError(err: Error) Status {
+    return switch (err) {
+        error.OutOfMemory => .out_of_memory,
+        error.InvalidSize => .invalid_size,
+        error.InvalidAlignment => .invalid_alignment,
+        error.NotOwned => .not_owned,
+        error.InteriorPointer => .interior_pointer,
+        error.DoubleFree => .double_free,
+        error.InvalidArgument => .invalid_argument,
+        error.InvalidNode => .invalid_node,
+        error.Unsupported => .unsupported,
+    };
+}
+
+pub fn code(err: Error) i32 {
+    return @backingInt(fromError(err));
+}
+
+test "every error maps to a distinct negative code" {
+    const errors = [_]Error{ error.OutOfMemory, error.InvalidSize, error.InvalidAlignment, error.NotOwned, error.InteriorPointer, error.DoubleFree, error.InvalidArgument, error.InvalidNode, error.Unsupported };
+    for (errors, 0..) |err, i| {
+        try std.testing.expect(code(err) < 0);
+        for (errors[0..i]) |earlier| try std.testing.expect(code(earlier) != code(err));
+    }
+}

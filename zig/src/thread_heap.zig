@@ -1,0 +1,217 @@
+//! Per-thread heaps for the small and medium tiers. Each thread allocates from its own pages with no
+//! lock and no atomic read-modify-write; a block freed by another thread goes back through the
+//! page's lock-free remote stack (see segment.zig), and the owner collects it when it runs short.
+//!
+//! The thread-local state is one pointer (`current`), so the dynamic TLS model a dlopen'ed library
+//! needs stays cheap. Heaps are mapped from the OS, registered in a global list that `stats()` walks,
+//! and never unmapped: a heap whose thread has ended can be adopted by a new thread (workers issue).
+const std = @import("std");
+const assert = std.debug.assert;
+const os = @import("os.zig");
+const size_class = @import("size_class.zig");
+const segment_zig = @import("segment.zig");
+const stats = @import("stats.zig");
+const config = @import("config.zig");
+const Segment = segment_zig.Segment;
+const Page = segment_zig.Page;
+
+const PageQueue = struct {
+    head: ?*Page = null,
+    tail: ?*Page = null,
+
+    fn pushBack(queue: *PageQueue, page: *Page) void {
+        assert(page.next == null and page.prev == null);
+        page.prev = queue.tail;
+        if (queue.tail) |tail| tail.next = page else queue.head = page;
+        queue.tail = page;
+    }
+
+    fn remove(queue: *PageQueue, page: *Page) void {
+        if (page.prev) |prev| prev.next = page.next else queue.head = page.next;
+        if (page.next) |next| next.prev = page.prev else queue.tail = page.prev;
+        page.next = null;
+        page.prev = null;
+    }
+};
+
+pub const ThreadHeap = struct {
+    queues: [size_class.count]PageQueue = @splat(.{}),
+    /// Pages with no live block, ready for any class; linked through `Page.next`.
+    free_pages: ?*Page = null,
+    segments: ?*Segment = null,
+    /// Pages the owner gave up on as full that remote threads have since freed into (a lock-free
+    /// stack through `Page.delayed_next`, pushed by remote threads, emptied whole by the owner).
+    delayed: std.atomic.Value(?*Page) = .init(null),
+    counters: stats.Counters = .{},
+    registry_next: ?*ThreadHeap = null,
+
+    /// Allocates one block of `class`. The fast path is the head page's free list.
+    pub inline fn alloc(heap: *ThreadHeap, class: u8) os.MapError!usize {
+        if (heap.queues[class].head) |page| {
+            if (page.take()) |address| return address;
+        }
+        return heap.allocSlow(class);
+    }
+
+    fn allocSlow(heap: *ThreadHeap, class: u8) os.MapError!usize {
+        heap.adoptDelayed();
+        const queue = &heap.queues[class];
+        // Each round either returns or retires the head page to `full`, so it is bounded by the
+        // number of pages in the queue.
+        while (queue.head) |page| {
+            if (page.take()) |address| return address;
+            if (page.collectRemote() > 0) {
+                if (page.take()) |address| return address;
+            }
+            heap.retireFull(page);
+        }
+        const page = try heap.freshPage();
+        page.assign(class);
+        page.queue = .available;
+        queue.pushBack(page);
+        return page.take().?;
+    }
+
+    /// Unlinks an exhausted page. The store-then-check pairs with `Page.putRemote`: either the
+    /// owner sees the remote block here, or the remote thread sees `full` and queues the page.
+    fn retireFull(heap: *ThreadHeap, page: *Page) void {
+        heap.queues[page.class].remove(page);
+        page.queue = .full;
+        page.remote_state.store(.full, .seq_cst);
+        if (page.remote_free.load(.seq_cst) != 0) {
+            if (page.remote_state.cmpxchgStrong(.full, .owner_watching, .seq_cst, .monotonic) == null) {
+                page.queue = .available;
+                heap.queues[page.class].pushBack(page);
+            }
+        }
+    }
+
+    /// Takes back every page remote threads have queued and makes it available again.
+    fn adoptDelayed(heap: *ThreadHeap) void {
+        var next = heap.delayed.swap(null, .acquire);
+        var count: usize = 0;
+        while (next) |page| : (count += 1) {
+            assert(count < 1 << 32);
+            next = page.delayed_next;
+            page.delayed_next = null;
+            assert(page.queue == .full);
+            page.remote_state.store(.owner_watching, .seq_cst);
+            page.queue = .available;
+            heap.queues[page.class].pushBack(page);
+        }
+    }
+
+    /// Called by a remote thread whose free found the page given up as full.
+    pub fn pushDelayed(heap: *ThreadHeap, page: *Page) void {
+        var head = heap.delayed.load(.monotonic);
+        while (true) {
+            page.delayed_next = head;
+            head = heap.delayed.cmpxchgWeak(head, page, .release, .monotonic) orelse return;
+        }
+    }
+
+    /// Frees a block this heap owns.
+    pub inline fn freeLocal(heap: *ThreadHeap, page: *Page, address: usize) void {
+        if (config.get().poison) poison(page, address);
+        page.putLocal(address);
+        if (page.queue == .full) {
+            // If a remote thread already queued the page, it comes back through `adoptDelayed`.
+            if (page.remote_state.cmpxchgStrong(.full, .owner_watching, .seq_cst, .monotonic) == null) {
+                page.queue = .available;
+                heap.queues[page.class].pushBack(page);
+            }
+        } else if (page.used_blocks == 0 and heap.queues[page.class].head != page) {
+            heap.releasePage(page);
+        }
+    }
+
+    /// Returns an empty page to the heap's free pages. The head page of each class is kept even
+    /// when empty, so a loop of one alloc and one free never re-initialises a page.
+    fn releasePage(heap: *ThreadHeap, page: *Page) void {
+        assert(page.used_blocks == 0);
+        if (page.remote_free.load(.acquire) != 0) return; // blocks still in flight; keep it listed
+        heap.queues[page.class].remove(page);
+        page.* = .{};
+        page.next = heap.free_pages;
+        heap.free_pages = page;
+    }
+
+    fn freshPage(heap: *ThreadHeap) os.MapError!*Page {
+        if (heap.free_pages) |page| {
+            heap.free_pages = page.next;
+            page.next = null;
+            return page;
+        }
+        const segment = try Segment.create(@intFromPtr(heap));
+        _ = stats.global.segments_mapped.fetchAdd(1, .monotonic);
+        _ = stats.global.segment_bytes_mapped.fetchAdd(segment_zig.segment_bytes, .monotonic);
+        segment.next = heap.segments;
+        heap.segments = segment;
+        // Page 0 holds the header; hand out page 1 now and list pages 2..63 as free, lowest first.
+        var index: usize = segment_zig.pages_per_segment - 1;
+        while (index >= 2) : (index -= 1) {
+            segment.pages[index].next = heap.free_pages;
+            heap.free_pages = &segment.pages[index];
+        }
+        return &segment.pages[1];
+    }
+};
+
+fn poison(page: *const Page, address: usize) void {
+    const bytes: [*]u8 = @ptrFromInt(address);
+    @memset(bytes[@sizeOf(segment_zig.FreeBlock)..page.block_bytes], 0xDE);
+}
+
+/// The calling thread's heap. `threadlocal` in a shared library uses the dynamic TLS model.
+threadlocal var current: ?*ThreadHeap = null;
+
+var registry: std.atomic.Value(?*ThreadHeap) = .init(null);
+
+pub inline fn get() os.MapError!*ThreadHeap {
+    return current orelse create();
+}
+
+/// The calling thread's heap if it has one; never creates.
+pub inline fn peek() ?*ThreadHeap {
+    return current;
+}
+
+fn create() os.MapError!*ThreadHeap {
+    const bytes = std.mem.alignForward(usize, @sizeOf(ThreadHeap), os.page_size_bytes);
+    const heap: *ThreadHeap = @ptrCast(try os.map(bytes, .{}));
+    heap.* = .{};
+    var head = registry.load(.monotonic);
+    while (true) {
+        heap.registry_next = head;
+        head = registry.cmpxchgWeak(head, heap, .release, .monotonic) orelse break;
+    }
+    _ = stats.global.thread_heaps.fetchAdd(1, .monotonic);
+    current = heap;
+    return heap;
+}
+
+/// Every heap ever created, newest first. Heaps are never unlinked, so the walk is safe at any time.
+pub fn first() ?*ThreadHeap {
+    return registry.load(.acquire);
+}
+
+test "a heap hands out distinct, class-aligned blocks and reuses freed ones" {
+    const heap = try get();
+    const class = size_class.classFor(64, 64).?;
+    var blocks: [3000]usize = undefined;
+    for (&blocks) |*block| {
+        block.* = try heap.alloc(class);
+        try std.testing.expect(block.* % 64 == 0);
+        @memset(@as([*]u8, @ptrFromInt(block.*))[0..64], 0xAB);
+    }
+    for (blocks[1..], 1..) |block, i| try std.testing.expect(block != blocks[i - 1]);
+    for (blocks) |block| {
+        const located = try Segment.of(block).locate(block);
+        heap.freeLocal(located.page, block);
+    }
+    const again = try heap.alloc(class);
+    try std.testing.expect(Segment.of(again).locate(again) catch null != null);
+    const located = try Segment.of(again).locate(again);
+    heap.freeLocal(located.page, again);
+    try std.testing.expectError(error.DoubleFree, Segment.of(again).locate(again));
+}
