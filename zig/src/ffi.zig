@@ -18,14 +18,12 @@
 //!   offheap_mapping_of(address: f64, out: *[2]f64) i32      writes base and length; status
 //!   offheap_stats(out: [*]f64, capacity: u32) i32           fields written, or status
 //!   offheap_stats_field_count() u32
-//!   offheap_simd_level() i32                                0 baseline, 1 avx2, 2 avx512
-//!   offheap_dot_f32(a: [*]f32, b: [*]f32, len: u32) f32
+//! The vector kernels' exports live in ffi_vectors.zig.
 //! An alignment of 0 means the default (16 bytes).
 const std = @import("std");
 const heap = @import("heap.zig");
 const stats = @import("stats.zig");
 const thread_heap = @import("thread_heap.zig");
-const dispatch = @import("simd/dispatch.zig");
 const status = @import("status.zig");
 const Error = status.Error;
 
@@ -130,17 +128,6 @@ export fn offheap_stats(out: ?[*]f64, capacity: u32) i32 {
     }
     stats.snapshot(sources[0..count], target[0..stats.field_count]);
     return stats.field_count;
-}
-
-export fn offheap_simd_level() i32 {
-    return @backingInt(dispatch.level());
-}
-
-export fn offheap_dot_f32(a: ?[*]const f32, b: ?[*]const f32, len: u32) f32 {
-    if (len == 0) return 0;
-    const left = a orelse return std.math.nan(f32);
-    const right = b orelse return std.math.nan(f32);
-    return dispatch.kernels().dot_f32(left, right, len);
 }
 
 test "arguments that are not sizes or addresses are rejected before any work" {

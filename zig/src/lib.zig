@@ -2,6 +2,7 @@
 //! every file so that `zig build test` runs their inline tests.
 comptime {
     _ = @import("ffi.zig");
+    _ = @import("ffi_vectors.zig");
 }
 
 test {
@@ -17,6 +18,7 @@ test {
     _ = @import("region.zig");
     _ = @import("heap.zig");
     _ = @import("ffi.zig");
+    _ = @import("ffi_vectors.zig");
     _ = @import("simd/cpu.zig");
     _ = @import("simd/dispatch.zig");
 }
