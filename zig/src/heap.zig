@@ -36,7 +36,7 @@ fn tierOfClass(class: u8) Tier {
     return if (class < size_class.first_medium) .small else .medium;
 }
 
-pub fn alloc(size_bytes: usize, alignment_bytes: usize) Error!usize {
+pub inline fn alloc(size_bytes: usize, alignment_bytes: usize) Error!usize {
     try checkRequest(size_bytes, alignment_bytes);
     const heap = try thread_heap.get();
     if (size_class.classFor(size_bytes, alignment_bytes)) |class| {
@@ -66,7 +66,7 @@ pub fn allocZeroed(size_bytes: usize, alignment_bytes: usize) Error!usize {
 }
 
 /// Frees `address` and returns the tier it came from.
-pub fn free(address: usize) Error!Tier {
+pub inline fn free(address: usize) Error!Tier {
     const entry = segment_map.lookup(address);
     switch (entry.kind) {
         .none => return error.NotOwned,

@@ -26,14 +26,18 @@ pub const FreeBlock = extern struct {
 
 var cookie_secret: std.atomic.Value(usize) = .init(0);
 
-pub fn cookieFor(address: usize) usize {
-    var secret = cookie_secret.load(.monotonic);
-    if (secret == 0) {
-        var bytes: [@sizeOf(usize)]u8 = undefined;
-        os.randomBytes(&bytes);
-        const fresh = std.mem.readInt(usize, &bytes, .little) | 1;
-        secret = cookie_secret.cmpxchgStrong(0, fresh, .monotonic, .monotonic) orelse fresh;
-    }
+/// Draws the secret; called before the first segment exists, so no block predates it.
+pub fn initCookieSecret() void {
+    if (cookie_secret.load(.monotonic) != 0) return;
+    var bytes: [@sizeOf(usize)]u8 = undefined;
+    os.randomBytes(&bytes);
+    const fresh = std.mem.readInt(usize, &bytes, .little) | 1;
+    _ = cookie_secret.cmpxchgStrong(0, fresh, .monotonic, .monotonic);
+}
+
+pub inline fn cookieFor(address: usize) usize {
+    const secret = cookie_secret.load(.monotonic);
+    assert(secret != 0);
     return secret ^ address;
 }
 
@@ -161,6 +165,7 @@ pub const Segment = struct {
 
     /// Maps a segment for `owner` and publishes it in the segment map.
     pub fn create(owner: usize) (os.MapError)!*Segment {
+        initCookieSecret();
         const memory = try os.mapAligned(segment_bytes, segment_bytes, .{});
         const segment: *Segment = @ptrCast(memory);
         segment.* = .{ .owner = .init(owner), .next = null, .pages = @splat(.{}) };
@@ -174,7 +179,7 @@ pub const Segment = struct {
     pub const Located = struct { page: *Page, address: usize };
 
     /// Validates that `address` is the start of a live block of this segment.
-    pub fn locate(segment: *Segment, address: usize) Error!Located {
+    pub inline fn locate(segment: *Segment, address: usize) Error!Located {
         const offset_in_segment = address - @intFromPtr(segment);
         assert(offset_in_segment < segment_bytes);
         const index = offset_in_segment >> page_shift;

@@ -112,7 +112,7 @@ pub const ThreadHeap = struct {
 
     /// Frees a block this heap owns.
     pub inline fn freeLocal(heap: *ThreadHeap, page: *Page, address: usize) void {
-        if (config.get().poison) poison(page, address);
+        if (poison_freed) poison(page, address);
         page.putLocal(address);
         if (page.queue == .full) {
             // If a remote thread already queued the page, it comes back through `adoptDelayed`.
@@ -176,7 +176,12 @@ pub inline fn peek() ?*ThreadHeap {
     return current;
 }
 
+/// Copied from the options when the first heap is created, so the free path reads one global.
+var poison_freed: bool = false;
+
 fn create() os.MapError!*ThreadHeap {
+    poison_freed = config.get().poison;
+    segment_zig.initCookieSecret();
     const bytes = std.mem.alignForward(usize, @sizeOf(ThreadHeap), os.page_size_bytes);
     const heap: *ThreadHeap = @ptrCast(try os.map(bytes, .{}));
     heap.* = .{};

@@ -1,0 +1,169 @@
+/**
+ * `OffheapBuffer`: one native allocation with an owner in JavaScript. It exposes zero-copy typed
+ * views, frees idempotently (`free()` or `using`), and reports itself as leaked if the GC collects
+ * it unfreed. The leak registry only reports: freeing at GC time would pull memory out from under
+ * views that outlive the buffer object.
+ *
+ * @module
+ */
+import { OffheapError } from "./errors.ts";
+import { bytesAt, detachRegion, mappingFor } from "./views.ts";
+import { library } from "./ffi/load.ts";
+import { nativeFailure } from "./errors.ts";
+import type { Tier } from "./stats.ts";
+
+/** A buffer that was garbage-collected without being freed. */
+export interface LeakRecord {
+  /** Address of the leaked block (still allocated). */
+  address: number;
+  /** Requested size in bytes. */
+  byteLength: number;
+  /** The `tag` given at allocation, if any. */
+  tag?: string;
+}
+
+const LEAK_RECORDS_MAX = 1000;
+const leakRecords: LeakRecord[] = [];
+let leakedTotal = 0;
+const leakRegistry = new FinalizationRegistry<LeakRecord>((record) => {
+  leakedTotal += 1;
+  if (leakRecords.length < LEAK_RECORDS_MAX) leakRecords.push(record);
+});
+
+/** Buffers leaked so far in this JS thread, and up to the first 1000 of them. */
+export function leakReport(): { count: number; records: LeakRecord[] } {
+  return { count: leakedTotal, records: leakRecords.slice() };
+}
+
+/** Frees `address` natively; detaches the region's cached view first when it is unmapped. */
+export function freeAddress(address: number, action: string): void {
+  const tier = library().native.offheap_free(address);
+  if (tier < 0) throw nativeFailure(action, tier, `address ${address}`);
+  if (tier >= 2) detachRegion(address);
+}
+
+/**
+ * One off-heap allocation, made by `heap.alloc()`. The memory belongs to this object until
+ * `free()`: views from `bytes()`, `f32()` and friends share it without copying and must not be used
+ * after `free()`.
+ *
+ * @example Allocate, view, free
+ * ```ts
+ * import { heap } from "@offheap/offheap";
+ * import assert from "node:assert/strict";
+ * using buf = heap.alloc(4096, { align: 64 });
+ * const floats = buf.f32();
+ * floats[0] = 1.5;
+ * assert.equal(buf.f32()[0], 1.5);
+ * assert.equal(buf.address % 64, 0);
+ * ```
+ */
+export class OffheapBuffer {
+  #address: number;
+  #byteLength: number;
+  #tier: Tier;
+  #tag: string | undefined;
+  #freed = false;
+
+  /**
+   * Wraps an allocation the caller owns. Prefer `heap.alloc()`, which allocates and wraps.
+   *
+   * @param address Start of the allocation.
+   * @param byteLength Requested size in bytes.
+   * @param tier The tier it came from.
+   * @param tag An optional label that appears in leak reports.
+   */
+  constructor(address: number, byteLength: number, tier: Tier, tag?: string) {
+    this.#address = address;
+    this.#byteLength = byteLength;
+    this.#tier = tier;
+    this.#tag = tag;
+    leakRegistry.register(this, { address, byteLength, tag }, this);
+  }
+
+  /** Start address of the memory (a plain number, valid for other native code). */
+  get address(): number {
+    return this.#address;
+  }
+
+  /** Requested size in bytes. */
+  get byteLength(): number {
+    return this.#byteLength;
+  }
+
+  /** The tier that served the allocation. */
+  get tier(): Tier {
+    return this.#tier;
+  }
+
+  /** The label given at allocation. */
+  get tag(): string | undefined {
+    return this.#tag;
+  }
+
+  /** Whether `free()` has been called. */
+  get freed(): boolean {
+    return this.#freed;
+  }
+
+  #live(action: string): void {
+    if (this.#freed) {
+      throw new OffheapError("USE_AFTER_FREE", `Cannot ${action}: the buffer at ${this.#address} was already freed`);
+    }
+  }
+
+  /** The memory as bytes. */
+  bytes(): Uint8Array {
+    this.#live("view buffer");
+    return bytesAt(this.#address, this.#byteLength, "view buffer");
+  }
+
+  /** The memory as 32-bit floats (the byte length rounded down to a multiple of 4). */
+  f32(): Float32Array {
+    return this.#typed(Float32Array);
+  }
+
+  /** The memory as 64-bit floats (the byte length rounded down to a multiple of 8). */
+  f64(): Float64Array {
+    return this.#typed(Float64Array);
+  }
+
+  /** The memory as signed 32-bit integers. */
+  i32(): Int32Array {
+    return this.#typed(Int32Array);
+  }
+
+  /** The memory as unsigned 32-bit integers. */
+  u32(): Uint32Array {
+    return this.#typed(Uint32Array);
+  }
+
+  /** The memory as unsigned 16-bit integers (also the storage of f16 vectors). */
+  u16(): Uint16Array {
+    return this.#typed(Uint16Array);
+  }
+
+  /** The memory as signed bytes (the storage of i8 vectors). */
+  i8(): Int8Array {
+    return this.#typed(Int8Array);
+  }
+
+  #typed<T>(Kind: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number }): T {
+    this.#live("view buffer");
+    const mapping = mappingFor(this.#address, this.#byteLength, "view buffer");
+    return new Kind(mapping.buffer, this.#address - mapping.base, Math.floor(this.#byteLength / Kind.BYTES_PER_ELEMENT));
+  }
+
+  /** Frees the memory. Calling it again does nothing. Views taken earlier must not be used after. */
+  free(): void {
+    if (this.#freed) return;
+    freeAddress(this.#address, "free buffer");
+    this.#freed = true;
+    leakRegistry.unregister(this);
+  }
+
+  /** Frees the memory at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}

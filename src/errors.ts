@@ -1,0 +1,113 @@
+/**
+ * Errors of the facade. Invalid arguments throw the built-in `TypeError` (wrong type) or
+ * `RangeError` (value out of range) with a message naming the argument and its value; failures
+ * reported by the native library throw {@linkcode OffheapError} with a stable `code`.
+ *
+ * @module
+ */
+
+/** The native status codes (zig/src/status.zig), by their negative value. */
+const STATUS_NAMES: Record<number, OffheapErrorCode> = {
+  [-1]: "OUT_OF_MEMORY",
+  [-2]: "INVALID_SIZE",
+  [-3]: "INVALID_ALIGNMENT",
+  [-4]: "NOT_OWNED",
+  [-5]: "INTERIOR_POINTER",
+  [-6]: "DOUBLE_FREE",
+  [-7]: "INVALID_ARGUMENT",
+  [-8]: "INVALID_NODE",
+  [-9]: "UNSUPPORTED",
+};
+
+/** The codes an {@linkcode OffheapError} can carry. */
+export type OffheapErrorCode =
+  | "OUT_OF_MEMORY"
+  | "INVALID_SIZE"
+  | "INVALID_ALIGNMENT"
+  | "NOT_OWNED"
+  | "INTERIOR_POINTER"
+  | "DOUBLE_FREE"
+  | "INVALID_ARGUMENT"
+  | "INVALID_NODE"
+  | "UNSUPPORTED"
+  | "USE_AFTER_FREE";
+
+/**
+ * A failure reported by liboffheap: out of memory, a pointer it does not own, a double free.
+ *
+ * @example Catch a double free
+ * ```ts
+ * import { heap, OffheapError } from "@offheap/offheap";
+ * import assert from "node:assert/strict";
+ * const address = heap.allocRaw(64);
+ * heap.freeRaw(address);
+ * assert.throws(() => heap.freeRaw(address), (e) => e instanceof OffheapError && e.code === "DOUBLE_FREE");
+ * ```
+ */
+export class OffheapError extends Error {
+  /** A stable name for the failure, such as `"DOUBLE_FREE"`. */
+  readonly code: OffheapErrorCode;
+  /** The native status code (negative), or 0 for failures detected in JavaScript. */
+  readonly status: number;
+
+  /**
+   * @param code The failure's name.
+   * @param message What was being done and why it failed.
+   * @param status The native status code, if the failure came from the library.
+   */
+  constructor(code: OffheapErrorCode, message: string, status = 0) {
+    super(message);
+    this.name = "OffheapError";
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** The code name of a native status, or `"INVALID_ARGUMENT"` for an unknown one. */
+export function statusName(status: number): OffheapErrorCode {
+  return STATUS_NAMES[status] ?? "INVALID_ARGUMENT";
+}
+
+/** Formats a value for an error message: strings quoted, everything else as `String()`. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  return String(value);
+}
+
+/** Throws a TypeError unless `value` is a number. */
+export function expectNumber(action: string, name: string, value: unknown): asserts value is number {
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot ${action}: ${name} must be a number, got ${typeof value} ${describe(value)}`);
+  }
+}
+
+/** Throws unless `value` is a positive safe integer (TypeError for a non-number, RangeError otherwise). */
+export function expectPositiveInteger(action: string, name: string, value: unknown): asserts value is number {
+  expectNumber(action, name, value);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`Cannot ${action}: ${name} must be a positive integer, got ${describe(value)}`);
+  }
+}
+
+/** The error for a negative native status, phrased for `action` on `subject`. */
+export function nativeFailure(action: string, status: number, subject: string): Error {
+  const code = statusName(status);
+  const reasons: Record<OffheapErrorCode, string> = {
+    OUT_OF_MEMORY: "the system is out of memory",
+    INVALID_SIZE: "the size is not a positive integer the allocator can serve",
+    INVALID_ALIGNMENT: "the alignment is not a power of two up to 4096",
+    NOT_OWNED: "the address was not allocated by offheap (or was already freed and unmapped)",
+    INTERIOR_POINTER: "the address points inside a block, not at its start",
+    DOUBLE_FREE: "the block was already freed",
+    INVALID_ARGUMENT: "an argument is invalid",
+    INVALID_NODE: "the NUMA node does not exist",
+    UNSUPPORTED: "this system does not support the request",
+    USE_AFTER_FREE: "the buffer was already freed",
+  };
+  const message = `Cannot ${action}: ${reasons[code]} (${subject})`;
+  if (code === "INVALID_SIZE" || code === "INVALID_ALIGNMENT" || code === "INVALID_NODE") {
+    return new RangeError(message);
+  }
+  return new OffheapError(code, message, status);
+}
