@@ -71,7 +71,10 @@ pub inline fn free(address: usize) Error!Tier {
     switch (entry.kind) {
         .none => return error.NotOwned,
         .segment => {
-            const segment: *Segment = @ptrFromInt(entry.pointer);
+            // The segment starts at the chunk, so derive it from the address rather than the entry:
+            // the page loads below then do not wait for the map load (the kind check is a branch).
+            const segment = Segment.of(address);
+            assert(@intFromPtr(segment) == entry.pointer);
             const located = try segment.locate(address);
             const page = located.page;
             const tier = tierOfClass(page.class);

@@ -1,0 +1,91 @@
+/**
+ * Every kind of bad input gets a clear TypeError, RangeError or OffheapError with a code, and the
+ * process survives to run the next test.
+ */
+import assert from "node:assert/strict";
+import { heap, OffheapError } from "../mod.ts";
+import { test } from "./harness.ts";
+
+function offheapError(code: string) {
+  return (error: unknown) => error instanceof OffheapError && error.code === code;
+}
+
+test("sizes that are not positive integers are RangeErrors naming the size", () => {
+  for (const size of [0, -1, NaN, 1.5, Infinity, 2 ** 53 + 2, 2 ** 60]) {
+    assert.throws(() => heap.allocRaw(size), (e: unknown) => e instanceof RangeError && e.message.includes("size"), `allocRaw(${size})`);
+    assert.throws(() => heap.alloc(size), RangeError, `alloc(${size})`);
+  }
+});
+
+test("sizes of the wrong type are TypeErrors", () => {
+  for (const size of ["12", null, undefined, {}, 12n]) {
+    assert.throws(() => heap.alloc(size as unknown as number), TypeError, `alloc(${String(size)})`);
+  }
+  assert.throws(() => heap.allocRaw("12" as unknown as number), (e: unknown) => e instanceof TypeError || e instanceof RangeError);
+});
+
+test("alignments that are not powers of two up to 4096 are RangeErrors", () => {
+  for (const align of [3, 24, 100, -8, 0.5, 8192, NaN]) {
+    assert.throws(() => heap.alloc(64, { align }), (e: unknown) => e instanceof RangeError && e.message.includes("align"), `align ${align}`);
+  }
+  assert.throws(() => heap.allocRaw(64, 3), RangeError);
+  assert.throws(() => heap.allocRaw(64, 8192), RangeError);
+});
+
+test("a double free is DOUBLE_FREE, in every tier", () => {
+  for (const size of [16, 2000, 20_000]) {
+    const address = heap.allocRaw(size);
+    heap.freeRaw(address);
+    const code = size > 16384 ? "NOT_OWNED" : "DOUBLE_FREE";
+    assert.throws(() => heap.freeRaw(address), offheapError(code), `size ${size}`);
+  }
+});
+
+test("freeing a pointer offheap never allocated is NOT_OWNED", () => {
+  for (const address of [4096, 123456789 * 4096, 2 ** 47 + 4096, 2 ** 52]) {
+    assert.throws(() => heap.freeRaw(address), offheapError("NOT_OWNED"), `address ${address}`);
+  }
+  for (const address of [-16, NaN, 1.5]) {
+    assert.throws(() => heap.freeRaw(address), offheapError("INVALID_ARGUMENT"), `address ${address}`);
+  }
+  assert.throws(() => heap.freeRaw("1" as unknown as number), TypeError);
+});
+
+test("freeing an interior pointer is INTERIOR_POINTER and leaves the block live", () => {
+  for (const size of [64, 3000, 40_000]) {
+    const address = heap.allocRaw(size);
+    heap.view(address, size).fill(9);
+    assert.throws(() => heap.freeRaw(address + 16), offheapError("INTERIOR_POINTER"), `size ${size}`);
+    assert.equal(heap.view(address, size)[size - 1], 9);
+    heap.freeRaw(address);
+  }
+});
+
+test("a buffer used after free() is USE_AFTER_FREE, never a crash", () => {
+  const small = heap.alloc(64);
+  const mapped = heap.alloc(100_000);
+  const staleView = mapped.bytes();
+  staleView[0] = 1;
+  small.free();
+  mapped.free();
+  assert.throws(() => small.bytes(), offheapError("USE_AFTER_FREE"));
+  assert.throws(() => mapped.f32(), offheapError("USE_AFTER_FREE"));
+  // The unmapped region's view was detached: it reads as empty instead of faulting.
+  assert.equal(staleView.length, 0);
+  assert.equal(staleView[0], undefined);
+});
+
+test("a view of a freed, unmapped address is NOT_OWNED", () => {
+  const address = heap.allocRaw(1 << 20);
+  heap.view(address, 16)[0] = 1;
+  heap.freeRaw(address);
+  assert.throws(() => heap.view(address, 16), offheapError("NOT_OWNED"));
+});
+
+test("view() rejects ranges that run past their mapping and lengths that are not positive", () => {
+  const address = heap.allocRaw(100_000);
+  assert.throws(() => heap.view(address, 200_000), RangeError);
+  assert.throws(() => heap.view(address, 0), RangeError);
+  assert.throws(() => heap.view(address, -1), RangeError);
+  heap.freeRaw(address);
+});

@@ -1,0 +1,57 @@
+/**
+ * One test source for both runtimes: `test()` registers with `Deno.test` under Deno and with
+ * `bun:test` under Bun; assertions come from `node:assert/strict`, which both provide. `bun:test`
+ * is imported through a variable specifier so that Deno never resolves it.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+
+/** Options of {@linkcode test}. */
+export interface TestOptions {
+  /** Skip the test (with its name still reported). */
+  ignore?: boolean;
+  /** Time limit in milliseconds, for tests that spawn processes or Workers. */
+  timeoutMs?: number;
+}
+
+type TestFunction = () => void | Promise<void>;
+type BunTest = {
+  (name: string, fn: TestFunction, timeoutMs?: number): void;
+  skip(name: string, fn: TestFunction): void;
+};
+type DenoTest = (
+  options: { name: string; fn: TestFunction; ignore?: boolean; sanitizeResources?: boolean; sanitizeOps?: boolean },
+) => void;
+
+const deno = (globalThis as unknown as { Deno?: { test: DenoTest } }).Deno;
+const bunTestSpecifier = "bun:test";
+const bunTest: BunTest | undefined = deno ? undefined : (await import(bunTestSpecifier)).test;
+
+/** The runtime running the tests. */
+export const runtime: "deno" | "bun" = deno ? "deno" : "bun";
+
+/**
+ * Registers a test in whichever runtime runs the file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { test } from "./harness.ts";
+ * test("addition works", () => assert.equal(1 + 1, 2));
+ * ```
+ */
+export function test(name: string, fn: TestFunction, options: TestOptions = {}): void {
+  if (deno) {
+    deno.test({ name, fn, ignore: options.ignore, sanitizeResources: false, sanitizeOps: false });
+    return;
+  }
+  if (options.ignore) bunTest!.skip(name, fn);
+  else bunTest!(name, fn, options.timeoutMs ?? 60_000);
+}
+
+/** Resident set size of this process in bytes, from /proc/self/statm. */
+export function residentBytes(): number {
+  const statm = readFileSync("/proc/self/statm", "utf8");
+  return Number(statm.split(" ")[1]) * 4096;
+}
