@@ -56,9 +56,9 @@ for runtime in "${runtimes[@]}"; do
   out="$results/$stamp-$runtime.json"
   echo "bench: $runtime: running suites${filter:+ matching \"$filter\"}${quick:+ (quick)}" >&2
   case "$runtime" in
-    deno)
-      deno run --v8-flags=--expose-gc --allow-ffi --allow-read --allow-env --allow-sys \
-        --allow-write="$results" bench/main.ts "${args[@]}" --out "$out" ;;
+    # -A: Deno reads /proc and /sys files (the machine description) only with all permissions, and
+    # --allow-ffi grants everything anyway. --expose-gc lets mitata collect garbage between benchmarks.
+    deno) deno run -A --v8-flags=--expose-gc bench/main.ts "${args[@]}" --out "$out" ;;
     bun) bun bench/main.ts "${args[@]}" --out "$out" ;;
   esac
 done

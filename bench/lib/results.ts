@@ -160,21 +160,35 @@ function isFiniteNumber(value: unknown): value is number {
 }
 
 /**
- * Checks the structure of a parsed results file (not its timings).
+ * Checks the file-level structure of a parsed results file: schema, runtime, machine, versions and
+ * a list of suites. The report reads any file that passes, even one where some subject failed.
  *
  * @returns One message per problem; empty when the file is well formed.
  */
-export function structuralProblems(value: unknown): string[] {
-  const problems: string[] = [];
-  const run = value as Partial<RunResult>;
+export function formatProblems(value: unknown): string[] {
   if (typeof value !== "object" || value === null) return ["not a JSON object"];
+  const run = value as Partial<RunResult>;
+  const problems: string[] = [];
   if (run.schema !== RESULTS_SCHEMA) problems.push(`schema is ${run.schema}, expected ${RESULTS_SCHEMA}`);
   if (run.runtime !== "deno" && run.runtime !== "bun") problems.push(`runtime is ${run.runtime}`);
   if (!run.machine?.cpuModel || !Array.isArray(run.machine?.numaNodes)) problems.push("machine is incomplete");
   if (!run.machine?.thp?.enabled) problems.push("machine.thp.enabled is missing");
+  if (!isFiniteNumber(run.loadAverageStart1m)) problems.push("loadAverageStart1m is missing");
   if (!run.versions?.deno || !run.versions?.bun || !run.versions?.zig) problems.push("versions are incomplete");
-  if (!Array.isArray(run.suites) || run.suites.length === 0) return [...problems, "no suites"];
-  const ran = run.suites.filter((suite) => !suite.skipped);
+  if (!Array.isArray(run.suites) || run.suites.length === 0) problems.push("no suites");
+  return problems;
+}
+
+/**
+ * Checks a results file fully (not its timings): its format, then that some suite ran and every
+ * subject of every case has consistent statistics. The smoke test requires no problem at all.
+ *
+ * @returns One message per problem; empty when the file is well formed and complete.
+ */
+export function structuralProblems(value: unknown): string[] {
+  const problems = formatProblems(value);
+  if (problems.length > 0) return problems;
+  const ran = (value as RunResult).suites.filter((suite) => !suite.skipped);
   if (ran.length === 0) problems.push("every suite was skipped");
   for (const suite of ran) {
     if (suite.cases.length === 0) problems.push(`suite ${suite.name} has no cases`);

@@ -40,7 +40,9 @@ export function machineFindings(run: RunResult): string[] {
   );
   lines.push(
     numaNodes.length <= 1
-      ? `The machine has ${numaNodes.length} NUMA node, so node placement has nothing to choose from and ` +
+      ? `The machine has ${
+        numaNodes.length === 1 ? "one NUMA node" : "no NUMA node information"
+      }, so node placement has nothing to choose from and ` +
         `cross-node costs are not measured here.`
       : `The machine has ${numaNodes.length} NUMA nodes (${numaNodes.join(", ")}).`,
   );
@@ -120,11 +122,13 @@ export function runtimeGapFindings(runs: RunResult[]): string[] {
   if (glibcBun !== undefined) {
     const glibcGap = headline.baselineNs / glibcBun;
     const similar = Math.abs(Math.log(offheapGap / glibcGap)) < Math.log(1.3);
+    const worse = offheapGap > glibcGap ? "Deno" : "Bun";
     line += similar
-      ? `; glibc through the same FFI shows a similar gap (${formatRatio(glibcGap)}), so the difference is the ` +
-        `runtimes' FFI call cost, not offheap.`
-      : `; glibc through the same FFI differs by only ${formatRatio(glibcGap)}, so most of the gap is in offheap's ` +
-        `own call path in the slower runtime (its JS wrapper or binding form), not in the FFI crossing itself.`;
+      ? `; glibc through the same FFI shows a similar Deno/Bun ratio (${formatRatio(glibcGap)}), so the difference ` +
+        `is the runtimes' FFI call cost, not offheap.`
+      : `; glibc through the same FFI has a Deno/Bun ratio of ${formatRatio(glibcGap)}, so offheap loses more ` +
+        `than the FFI crossing explains in ${worse}: the extra is in offheap's own call path there (its JS ` +
+        `wrapper or binding form).`;
   } else line += ".";
   const all = common.map((ratio) => ratio.offheapNs / medianOf(bun, ratio.suite, ratio.caseName, "offheap")!);
   if (all.length > 1) {

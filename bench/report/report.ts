@@ -10,7 +10,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { formatBytes, formatDuration, formatRatio } from "../lib/format.ts";
-import { baselineNames, medianRatios, type RunResult, structuralProblems, summaryRows } from "../lib/results.ts";
+import { baselineNames, formatProblems, medianRatios, type RunResult, summaryRows } from "../lib/results.ts";
 import { repositoryRoot, runtimeLabel } from "../lib/runtime.ts";
 import { findings } from "./findings.ts";
 import { type BarGroup, renderChart } from "./svg.ts";
@@ -41,7 +41,7 @@ function latestRuns(folder: string): { runs: RunResult[]; files: string[] } {
     } catch {
       continue;
     }
-    if (structuralProblems(run).some((problem) => !problem.includes(": "))) continue;
+    if (formatProblems(run).length > 0) continue;
     const known = newest.get(run.runtime);
     if (!known || known.run.startedAt < run.startedAt) newest.set(run.runtime, { run, file: name });
   }
