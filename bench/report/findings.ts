@@ -151,7 +151,9 @@ export function cliffFindings(run: RunResult): string[] {
           (medianOf(run, suite.name, before.name, "offheap") ?? NaN);
         const glibcStep = (medianOf(run, suite.name, after.name, "glibc") ?? NaN) /
           (medianOf(run, suite.name, before.name, "glibc") ?? NaN);
-        if (!(offheapStep >= 8 && !(glibcStep >= offheapStep / 4))) continue;
+        // A step of 8× or more in offheap's cost that glibc's step is not within 4× of.
+        if (!Number.isFinite(offheapStep) || !Number.isFinite(glibcStep)) continue;
+        if (offheapStep < 8 || glibcStep >= offheapStep / 4) continue;
         const tiers = before.facts?.tier !== after.facts?.tier && after.facts?.tier
           ? `, where blocks move from the ${before.facts?.tier} tier to the ${after.facts?.tier} tier`
           : after.facts?.tier

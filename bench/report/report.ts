@@ -115,6 +115,7 @@ function readmeTable(runs: RunResult[]): string {
     "alloc pair 1 MiB",
     "alloc pair 64 MiB",
     "alloc 100-cycle 1 KiB",
+    "distance dot 768-d",
     "alloc 100-cycle 16 KiB",
     "alloc mix 16 B–64 KiB",
   ]);
