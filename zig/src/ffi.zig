@@ -16,7 +16,8 @@
 //!   offheap_realloc(address: f64, size: f64) f64            new address, or status
 //!   offheap_usable_size(address: f64) f64                   bytes, or status
 //!   offheap_tier_of(address: f64) i32                       tier, or status
-//!   offheap_mapping_of(address: f64, out: *[2]f64) i32      writes base and length; status
+//!   offheap_mapping_of(address: f64, out: *[3]f64) i32      writes base, length, kind (1 segment,
+//!                                                           2 region); status
 //!   offheap_stats(out: [*]f64, capacity: u32) i32           fields written, or status
 //!   offheap_stats_field_count() u32
 //!   offheap_alloc_ex(size: f64, alignment: u32, flags: u32, node: i32) f64   address, or status
@@ -123,11 +124,12 @@ export fn offheap_tier_of(address: f64) i32 {
     return @backingInt(tier);
 }
 
-export fn offheap_mapping_of(address: f64, out: ?*[2]f64) i32 {
+export fn offheap_mapping_of(address: f64, out: ?*[3]f64) i32 {
     const target = out orelse return status.code(error.InvalidArgument);
     const checked = addressArgument(address) catch |err| return status.code(err);
     const mapping = heap.mappingOf(checked) catch |err| return status.code(err);
-    target.* = .{ @floatFromInt(mapping.base), @floatFromInt(mapping.len_bytes) };
+    const kind = @import("segment_map.zig").lookup(checked).kind;
+    target.* = .{ @floatFromInt(mapping.base), @floatFromInt(mapping.len_bytes), @floatFromInt(@backingInt(kind)) };
     return 0;
 }
 
@@ -306,7 +308,7 @@ test "alloc, usable size, mapping and free through the ABI" {
     try std.testing.expect(address > 0);
     try std.testing.expectEqual(@as(f64, 0), @mod(address, 64));
     try std.testing.expect(offheap_usable_size(address) >= 1000);
-    var mapping: [2]f64 = undefined;
+    var mapping: [3]f64 = undefined;
     try std.testing.expectEqual(@as(i32, 0), offheap_mapping_of(address, &mapping));
     try std.testing.expect(mapping[0] <= address and address + 1000 <= mapping[0] + mapping[1]);
     try std.testing.expectEqual(@as(i32, 0), offheap_free(address));
