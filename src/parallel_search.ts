@@ -155,6 +155,9 @@ export class ParallelSearch {
     query: VectorArray,
     base: { address: number; rows: number; stride: number; bytes: number; metric: string; k: number },
   ): Promise<SearchResult> {
+    // Copied before the first await: the caller's array (or the store's scratch query) may change
+    // before the Workers are ready.
+    const snapshot = query.slice();
     await this.#ready;
     const count = Math.min(this.#workers.length, base.rows);
     const share = Math.ceil(base.rows / count);
@@ -162,7 +165,7 @@ export class ParallelSearch {
     for (let index = 0, start = 0; start < base.rows; index++, start += share) {
       const rows = Math.min(share, base.rows - start);
       replies.push(this.#send(this.#workers[index], {
-        query,
+        query: snapshot,
         address: base.address + start * base.stride * base.bytes,
         rows,
         start,
@@ -234,27 +237,22 @@ export class ParallelSearch {
    * assert.deepEqual([...ids], [1, 2]);
    * ```
    */
-  async search(store: VectorStore, query: VectorArray, options: SearchOptions): Promise<SearchResult> {
+  search(store: VectorStore, query: VectorArray, options: SearchOptions): Promise<SearchResult> {
     const action = "search VectorStore in parallel";
     this.#live(action);
     if (!(store instanceof VectorStore)) throw new TypeError(`Cannot ${action}: store must be a VectorStore, got ${kindOf(store)}`);
     const prepared = prepareSearch(store, query, options?.k);
-    if (prepared.k === 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
+    if (prepared.k === 0) return Promise.resolve({ ids: new Uint32Array(0), scores: new Float32Array(0) });
     const layout = store.descriptor();
     pinStore(store, 1);
-    try {
-      const result = await this.#run(prepared.query, {
-        address: layout.address,
-        rows: layout.rows,
-        stride: layout.stride,
-        bytes: ELEMENT_BYTES[ELEMENT_TYPES.indexOf(layout.type)],
-        metric: layout.metric,
-        k: prepared.k,
-      });
-      return finishSearch(store, result);
-    } finally {
-      pinStore(store, -1);
-    }
+    return this.#run(prepared.query, {
+      address: layout.address,
+      rows: layout.rows,
+      stride: layout.stride,
+      bytes: ELEMENT_BYTES[ELEMENT_TYPES.indexOf(layout.type)],
+      metric: layout.metric,
+      k: prepared.k,
+    }).then((result) => finishSearch(store, result)).finally(() => pinStore(store, -1));
   }
 
   /**
