@@ -235,3 +235,84 @@ export fn offheap_stream_sum_f32_at(address: f64, count: u32) f32 {
     const pointer = addressArgument(address, @as(u64, count) * 4) catch return std.math.nan(f32);
     return dispatch.kernels().stream_sum_f32(pointer, count);
 }
+
+const invalid = status.code(error.InvalidArgument);
+
+fn expectNan(value: f32) !void {
+    try std.testing.expect(std.math.isNan(value));
+}
+
+test "pair exports compute through the chosen kernels and return NaN for every bad argument" {
+    const a = [_]f32{ 1, 2, 3 };
+    const b = [_]f32{ 4, 5, 6 };
+    try std.testing.expectEqual(@as(f32, 32), offheap_dot_f32(&a, &b, 3));
+    try std.testing.expectEqual(@as(f32, 27), Exports(.f32).score(&a, &b, 3, 1));
+    try expectNan(offheap_dot_f32(null, &b, 3));
+    try expectNan(offheap_dot_f32(&a, null, 3));
+    try expectNan(offheap_dot_f32(&a, &b, 0));
+    try expectNan(offheap_dot_f32(&a, &b, metric.dim_max + 1));
+    try expectNan(Exports(.f32).score(null, &b, 3, 0));
+    try expectNan(Exports(.f32).score(&a, null, 3, 0));
+    try expectNan(Exports(.f32).score(&a, &b, 0, 0));
+    try expectNan(Exports(.f32).score(&a, &b, metric.dim_max + 1, 0));
+    try expectNan(Exports(.f32).score(&a, &b, 3, 3));
+    try expectNan(Exports(.f32).score(&a, &b, 3, 5));
+    const bits = [_]u8{ 0xf0, 0x0f };
+    try std.testing.expectEqual(@as(f32, 8), Exports(.binary).score(&bits, bits[1..], 1, 3));
+    try expectNan(Exports(.binary).score(&bits, &bits, 1, 0));
+    const level = offheap_simd_level();
+    try std.testing.expect(level >= 0 and level <= 3);
+}
+
+test "many, cross and top-k reject every bad argument with invalid_argument" {
+    const E = Exports(.f32);
+    const rows = [_]f32{ 1, 2, 3, 4, 5, 6 };
+    const query = [_]f32{ 1, 1 };
+    var out: [6]f32 = undefined;
+    var ids: [3]u32 = undefined;
+    const address: f64 = @floatFromInt(@intFromPtr(&rows));
+    try std.testing.expectEqual(@as(i32, 0), E.many(&query, &rows, 3, 2, 2, 0, &out));
+    try std.testing.expectEqualSlices(f32, &.{ 3, 7, 11 }, out[0..3]);
+    try std.testing.expectEqual(@as(i32, 0), E.many(&query, &rows, 0, 2, 2, 0, &out));
+    for ([_]i32{
+        E.many(null, &rows, 3, 2, 2, 0, &out),                               E.many(&query, null, 3, 2, 2, 0, &out),
+        E.many(&query, &rows, 3, 2, 2, 0, null),                             E.many(&query, &rows, 3, 0, 2, 0, &out),
+        E.many(&query, &rows, 3, 65537, 65537, 0, &out),                     E.many(&query, &rows, 3, 2, 1, 0, &out),
+        E.many(&query, &rows, 3, 2, 2, 3, &out),                             E.many(&query, &rows, 3, 2, 2, 99, &out),
+        E.manyAt(&query, 0, 3, 2, 2, 0, &out),                               E.manyAt(&query, -64, 3, 2, 2, 0, &out),
+        E.manyAt(&query, address + 0.5, 3, 2, 2, 0, &out),                   E.manyAt(&query, std.math.nan(f64), 3, 2, 2, 0, &out),
+        E.manyAt(&query, 0x1p47, 3, 2, 2, 0, &out),                          E.manyAt(&query, 0x1p47 - 8, 3, 2, 2, 0, &out),
+        E.manyAt(&query, address, 0xffff_ffff, 65536, 0xffff_ffff, 0, &out), E.cross(null, 1, &rows, 3, 2, 2, 0, &out),
+        E.cross(&query, 1, &rows, 3, 2, 2, 0, null),                         E.cross(&query, 1, &rows, 3, 2, 1, 0, &out),
+        E.crossAt(&query, 1, -1, 3, 2, 2, 0, &out),                          E.topK(&query, &rows, 3, 2, 2, 0, 0, &ids, &out),
+        E.topK(&query, &rows, 3, 2, 2, 0, 4, &ids, &out),                    E.topK(&query, &rows, 2000, 2, 2, 0, 1025, &ids, &out),
+        E.topK(&query, &rows, 3, 2, 2, 0, 1, null, &out),                    E.topK(&query, &rows, 3, 2, 2, 0, 1, &ids, null),
+        E.topK(null, &rows, 3, 2, 2, 0, 1, &ids, &out),                      E.topK(&query, &rows, 3, 2, 2, 7, 1, &ids, &out),
+        E.topKAt(&query, 1.5, 3, 2, 2, 0, 1, &ids, &out),
+    }) |result| try std.testing.expectEqual(invalid, result);
+    try expectNan(offheap_stream_sum_f32(null, 4));
+    try expectNan(offheap_stream_sum_f32_at(-1, 4));
+    try expectNan(offheap_stream_sum_f32_at(0x1p47 - 8, 4));
+}
+
+test "the _at variants read off-heap rows and agree with the typed-array variants" {
+    const E = Exports(.i8);
+    const rows = [_]i8{ 1, 2, 0, -3, 4, 0, 5, -6, 0, 1, 1, 0 };
+    const query = [_]i8{ 2, 1 };
+    const address: f64 = @floatFromInt(@intFromPtr(&rows));
+    var by_pointer: [8]f32 = undefined;
+    var by_address: [8]f32 = undefined;
+    try std.testing.expectEqual(@as(i32, 0), E.cross(&query, 1, &rows, 4, 2, 3, 0, &by_pointer));
+    try std.testing.expectEqualSlices(f32, &.{ 4, -2, 4, 3 }, by_pointer[0..4]);
+    try std.testing.expectEqual(@as(i32, 0), E.manyAt(&query, address, 4, 2, 3, 0, &by_address));
+    try std.testing.expectEqualSlices(f32, by_pointer[0..4], by_address[0..4]);
+    var ids: [2]u32 = undefined;
+    var scores: [2]f32 = undefined;
+    try std.testing.expectEqual(@as(i32, 2), E.topKAt(&query, address, 4, 2, 3, 0, 2, &ids, &scores));
+    try std.testing.expectEqualSlices(u32, &.{ 0, 2 }, &ids);
+    try std.testing.expectEqualSlices(f32, &.{ 4, 4 }, &scores);
+    try std.testing.expectEqual(@as(i32, 2), E.topK(&query, &rows, 4, 2, 3, 1, 2, &ids, &scores));
+    try std.testing.expectEqualSlices(u32, &.{ 3, 0 }, &ids);
+    const data = [_]f32{ 1, 2, 3.5 };
+    try std.testing.expectEqual(@as(f32, 6.5), offheap_stream_sum_f32_at(@floatFromInt(@intFromPtr(&data)), 3));
+}

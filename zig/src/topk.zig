@@ -126,3 +126,69 @@ pub fn select(scan: Scan, k: u32, ids: []u32, scores: []f32) u32 {
     }
     return selection.finish(larger_is_better, ids, scores);
 }
+
+/// A full sort written directly on floats, independent of `key`: the ranking top-k must reproduce.
+fn rankedBefore(larger_is_better: bool, scores: []const f32, left: u32, right: u32) bool {
+    const x = scores[left];
+    const y = scores[right];
+    if (std.math.isNan(x) or std.math.isNan(y)) {
+        if (std.math.isNan(x) and std.math.isNan(y)) return left < right;
+        return std.math.isNan(y);
+    }
+    if (x == y) return left < right;
+    return if (larger_is_better) x > y else x < y;
+}
+
+fn expectFullSort(scan: Scan, scores: []const f32, k: u32) !void {
+    var order: [600]u32 = undefined;
+    for (order[0..scan.row_count], 0..) |*id, index| id.* = @intCast(index);
+    const larger_is_better = metric.largerIsBetter(scan.metric);
+    const Context = struct { larger: bool, scores: []const f32 };
+    std.mem.sort(u32, order[0..scan.row_count], Context{ .larger = larger_is_better, .scores = scores }, struct {
+        fn lessThan(context: Context, left: u32, right: u32) bool {
+            return rankedBefore(context.larger, context.scores, left, right);
+        }
+    }.lessThan);
+    var ids: [k_max]u32 = undefined;
+    var got: [k_max]f32 = undefined;
+    try std.testing.expectEqual(k, select(scan, k, ids[0..k], got[0..k]));
+    for (order[0..k], ids[0..k], got[0..k]) |expected_id, id, score| {
+        try std.testing.expectEqual(expected_id, id);
+        const expected = scores[expected_id];
+        if (std.math.isNan(expected)) try std.testing.expect(std.math.isNan(score)) else try std.testing.expectEqual(expected, score);
+    }
+}
+
+test "top-k equals a full sort, with ties, signed zeros and NaN, for every metric and k" {
+    const row_count = 600;
+    const dim = 2;
+    var rows: [row_count * dim]f32 = undefined;
+    var prng: std.Random.DefaultPrng = .init(9);
+    // Few distinct values, so that many rows tie; a few rows of NaN and of negative zero.
+    for (&rows, 0..) |*value, index| {
+        value.* = @floatFromInt(prng.random().intRangeAtMost(i32, -3, 3));
+        if (index % 97 == 0) value.* = std.math.nan(f32);
+        if (index % 89 == 0) value.* = -0.0;
+    }
+    const query = [dim]f32{ 1, -0.0 };
+    for ([_]metric.Metric{ .dot, .l2sq, .cosine, .cosine_distance }) |m| {
+        const many = dispatch.kernels().manyOf(.f32, m).?;
+        var scores: [row_count]f32 = undefined;
+        many(@ptrCast(&query), @ptrCast(&rows), row_count, dim, dim, &scores);
+        const scan: Scan = .{ .many = many, .metric = m, .query = @ptrCast(&query), .rows = @ptrCast(&rows), .row_count = row_count, .dim = dim, .stride_elements = dim, .element_bytes = 4 };
+        for ([_]u32{ 1, 2, 10, 99, 599, 600 }) |k| try expectFullSort(scan, &scores, k);
+    }
+}
+
+test "keys order scores by metric direction, then lower id, with NaN last" {
+    try std.testing.expect(key(2, 5, true) > key(1, 0, true));
+    try std.testing.expect(key(1, 0, false) > key(2, 5, false));
+    try std.testing.expect(key(1, 3, true) > key(1, 4, true));
+    try std.testing.expectEqual(key(0.0, 1, true), key(-0.0, 1, true));
+    try std.testing.expect(key(-std.math.inf(f32), 9, true) > key(std.math.nan(f32), 0, true));
+    try std.testing.expect(key(std.math.inf(f32), 9, false) > key(std.math.nan(f32), 0, false));
+    for ([_]f32{ -3.5, 0, 1e-45, 7, std.math.inf(f32) }) |score| {
+        try std.testing.expectEqual(score, unrank(rank(score, true), true));
+        try std.testing.expectEqual(score, unrank(rank(score, false), false));
+    }
+}

@@ -8,7 +8,8 @@ const vector_bytes = 8 * @max(2, (std.simd.suggestVectorLength(u64) orelse 2));
 const V = @Vector(vector_bytes / 8, u64);
 
 inline fn load(p: [*]const u8, index: usize) V {
-    return @bitCast(p[index..][0..vector_bytes].*);
+    // Through a pointer cast: a @bitCast of the byte array lowers to byte-by-byte shifts.
+    return @as(*align(1) const [vector_bytes / 8]u64, @ptrCast(p + index)).*;
 }
 
 fn popCount(x: V) V {
@@ -28,7 +29,9 @@ pub inline fn hamming(a: [*]const u8, b: [*]const u8, dim: u32) f32 {
     }
     var total: u64 = @reduce(.Add, acc[0] + acc[1]);
     while (index + 8 <= dim) : (index += 8) {
-        total += @popCount(std.mem.readInt(u64, a[index..][0..8], .little) ^ std.mem.readInt(u64, b[index..][0..8], .little));
+        const word_a = @as(*align(1) const u64, @ptrCast(a + index)).*;
+        const word_b = @as(*align(1) const u64, @ptrCast(b + index)).*;
+        total += @popCount(word_a ^ word_b);
     }
     while (index < dim) : (index += 1) total += @popCount(a[index] ^ b[index]);
     return @floatFromInt(total);

@@ -23,26 +23,13 @@ inline fn mulAdd(x: V, y: V, acc: V) V {
     return if (has_fma) @mulAdd(V, x, y, acc) else x * y + acc;
 }
 
-/// The kernels for one element type: `f32`, or `u16` holding binary16 bits.
-pub fn Kernels(comptime Element: type) type {
-    comptime std.debug.assert(Element == f32 or Element == u16);
+/// The kernels for vectors `a` of element type `A` and `b` of `B`, each `f32` or `u16` holding
+/// binary16 bits. Mixed types serve the f16 scans, which widen the query once and not per row.
+pub fn Kernels(comptime A: type, comptime B: type) type {
     return struct {
-        const element_bytes = @sizeOf(Element);
+        const Side = Operand(A);
+        const Other = Operand(B);
 
-        inline fn load(p: [*]const u8, index: usize) V {
-            const chunk: @Vector(lanes, Element) = @as(*align(1) const [lanes]Element, @ptrCast(p + index * element_bytes)).*;
-            return if (Element == f32) chunk else half.widen(lanes, chunk);
-        }
-
-        fn loadTail(p: [*]const u8, index: usize, count: usize) V {
-            std.debug.assert(count > 0);
-            std.debug.assert(count < lanes);
-            var chunk: [lanes]Element = @splat(0);
-            @memcpy(std.mem.sliceAsBytes(chunk[0..count]), p[index * element_bytes ..][0 .. count * element_bytes]);
-            return if (Element == f32) chunk else half.widen(lanes, chunk);
-        }
-
-        /// `count` sums over the elements, each updated by `step` from one vector of a and one of b.
         inline fn sums(
             comptime count: usize,
             comptime step: fn (*[count]V, V, V) void,
@@ -53,10 +40,10 @@ pub fn Kernels(comptime Element: type) type {
             var acc: [unroll][count]V = @splat(@splat(@splat(0)));
             var index: usize = 0;
             while (index + lanes * unroll <= dim) : (index += lanes * unroll) {
-                inline for (0..unroll) |u| step(&acc[u], load(a, index + u * lanes), load(b, index + u * lanes));
+                inline for (0..unroll) |u| step(&acc[u], Side.load(a, index + u * lanes), Other.load(b, index + u * lanes));
             }
-            while (index + lanes <= dim) : (index += lanes) step(&acc[0], load(a, index), load(b, index));
-            if (index < dim) step(&acc[1], loadTail(a, index, dim - index), loadTail(b, index, dim - index));
+            while (index + lanes <= dim) : (index += lanes) step(&acc[0], Side.load(a, index), Other.load(b, index));
+            if (index < dim) step(&acc[1], Side.loadTail(a, index, dim - index), Other.loadTail(b, index, dim - index));
             var result: [count]f32 = undefined;
             inline for (0..count) |c| result[c] = @reduce(.Add, (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]));
             return result;
@@ -103,13 +90,34 @@ pub fn Kernels(comptime Element: type) type {
         fn wideSums(a: [*]const u8, b: [*]const u8, dim: u32) [3]f64 {
             var s: [3]f64 = @splat(0);
             for (0..dim) |index| {
-                const x: f64 = scalar(a, index);
-                const y: f64 = scalar(b, index);
+                const x: f64 = Side.scalar(a, index);
+                const y: f64 = Other.scalar(b, index);
                 s[0] += x * y;
                 s[1] += x * x;
                 s[2] += y * y;
             }
             return s;
+        }
+    };
+}
+
+/// Loads of one operand's element type, widened to f32 lanes.
+fn Operand(comptime Element: type) type {
+    comptime std.debug.assert(Element == f32 or Element == u16);
+    return struct {
+        const element_bytes = @sizeOf(Element);
+
+        inline fn load(p: [*]const u8, index: usize) V {
+            const chunk: @Vector(lanes, Element) = @as(*align(1) const [lanes]Element, @ptrCast(p + index * element_bytes)).*;
+            return if (Element == f32) chunk else half.widen(lanes, chunk);
+        }
+
+        fn loadTail(p: [*]const u8, index: usize, count: usize) V {
+            std.debug.assert(count > 0);
+            std.debug.assert(count < lanes);
+            var chunk: [lanes]Element = @splat(0);
+            @memcpy(std.mem.sliceAsBytes(chunk[0..count]), p[index * element_bytes ..][0 .. count * element_bytes]);
+            return if (Element == f32) chunk else half.widen(lanes, chunk);
         }
 
         fn scalar(p: [*]const u8, index: usize) f32 {

@@ -16,6 +16,11 @@ const float = @import("float.zig");
 const int8 = @import("int8.zig");
 const binary = @import("binary.zig");
 const stream = @import("stream.zig");
+const half = @import("half.zig");
+
+/// f16 scans up to this dim widen the query to f32 once, on the stack, instead of once per row;
+/// widening is exact, so the scores are bit-identical to the pair kernel's.
+const widened_query_dim_max = 4096;
 
 const ElementType = metric.ElementType;
 const Metric = metric.Metric;
@@ -32,8 +37,8 @@ inline fn numericScore(comptime K: type, comptime m: Metric, a: [*]const u8, b: 
 
 inline fn score(comptime t: ElementType, comptime m: Metric, a: [*]const u8, b: [*]const u8, dim: u32) f32 {
     return switch (t) {
-        .f32 => numericScore(float.Kernels(f32), m, a, b, dim),
-        .f16 => numericScore(float.Kernels(u16), m, a, b, dim),
+        .f32 => numericScore(float.Kernels(f32, f32), m, a, b, dim),
+        .f16 => numericScore(float.Kernels(u16, u16), m, a, b, dim),
         .i8 => numericScore(int8, m, a, b, dim),
         .binary => binary.hamming(a, b, dim),
     };
@@ -50,6 +55,15 @@ fn Kernel(comptime t: ElementType, comptime m: Metric) type {
         fn many(query: [*]const u8, rows: [*]const u8, row_count: u32, dim: u32, stride: u32, out: [*]f32) callconv(.c) void {
             std.debug.assert(stride >= dim);
             const row_bytes = @as(usize, stride) * metric.sizeBytes(t);
+            if (t == .f16 and dim <= widened_query_dim_max) {
+                var widened: [widened_query_dim_max]f32 = undefined;
+                for (widened[0..dim], 0..) |*value, index| {
+                    value.* = half.widenOne(std.mem.readInt(u16, query[2 * index ..][0..2], .little));
+                }
+                const K = float.Kernels(f32, u16);
+                for (0..row_count) |row| out[row] = numericScore(K, m, @ptrCast(&widened), rows + row * row_bytes, dim);
+                return;
+            }
             for (0..row_count) |row| out[row] = score(t, m, query, rows + row * row_bytes, dim);
         }
     };
