@@ -17,9 +17,9 @@
  * @module
  */
 export { heap } from "./src/heap.ts";
-export type { AllocOptions, Heap } from "./src/heap.ts";
+export type { Advice, AllocOptions, Heap, HeapOptions, HugeMode, NumaMode, NumaPolicy } from "./src/heap.ts";
 export { OffheapBuffer } from "./src/buffer.ts";
-export type { LeakRecord } from "./src/buffer.ts";
+export type { Backing, LeakRecord } from "./src/buffer.ts";
 export { OffheapError } from "./src/errors.ts";
 export type { OffheapErrorCode } from "./src/errors.ts";
 export type { HeapStats, Tier, TierStats } from "./src/stats.ts";
