@@ -27,3 +27,7 @@ export { vectors } from "./src/vectors.ts";
 export type { SimdLevel, Vectors } from "./src/vectors.ts";
 export { loadLibrary } from "./src/ffi/load.ts";
 export type { LoadOptions } from "./src/ffi/load.ts";
+export { checkDescriptor } from "./src/share.ts";
+export type { BufferDescriptor } from "./src/share.ts";
+export { collectThreadHeaps, releaseThreadHeap, threadHeapStats } from "./src/threads.ts";
+export type { ThreadHeapStats } from "./src/threads.ts";
