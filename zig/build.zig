@@ -7,12 +7,26 @@
 //!   zig build test                the inline `test` blocks of every file
 const std = @import("std");
 
-/// One entry per kernel build. `name` becomes the suffix of every kernel symbol of that build.
-const SimdLevel = struct { name: []const u8, cpu: *const std.Target.Cpu.Model };
+/// One entry per kernel build. `name` becomes the suffix of every kernel symbol of that build;
+/// `features_add` and `features_sub` adjust the CPU model, and simd/cpu.zig must check every feature a
+/// level is built with before it chooses that level.
+const SimdLevel = struct {
+    name: []const u8,
+    cpu: *const std.Target.Cpu.Model,
+    features_add: std.Target.Cpu.Feature.Set = .empty,
+    features_sub: std.Target.Cpu.Feature.Set = .empty,
+};
 const x86_levels = [_]SimdLevel{
     .{ .name = "baseline", .cpu = &std.Target.x86.cpu.x86_64 },
     .{ .name = "avx2", .cpu = &std.Target.x86.cpu.x86_64_v3 },
-    .{ .name = "avx512", .cpu = &std.Target.x86.cpu.x86_64_v4 },
+    // x86-64-v4 prefers 256-bit vectors, which would split every 512-bit kernel vector in two; the
+    // kernels are written for full-width vectors, and use VNNI (i8) and VPOPCNTDQ (binary).
+    .{
+        .name = "avx512",
+        .cpu = &std.Target.x86.cpu.x86_64_v4,
+        .features_add = std.Target.x86.featureSet(&.{ .avx512vnni, .avx512vpopcntdq }),
+        .features_sub = std.Target.x86.featureSet(&.{.prefer_256_bit}),
+    },
 };
 
 pub fn build(b: *std.Build) void {
@@ -61,6 +75,8 @@ fn simdObjects(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.bu
         options.addOption([]const u8, "name", level.name);
         var query = target.query;
         query.cpu_model = .{ .explicit = level.cpu };
+        query.cpu_features_add = level.features_add;
+        query.cpu_features_sub = level.features_sub;
         const module = b.createModule(.{
             .root_source_file = b.path("src/simd/kernels.zig"),
             .target = b.resolveTargetQuery(query),

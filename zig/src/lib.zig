@@ -23,4 +23,9 @@ test {
     _ = @import("ffi_threads.zig");
     _ = @import("simd/cpu.zig");
     _ = @import("simd/dispatch.zig");
+    _ = @import("simd/metric.zig");
+    _ = @import("simd/half.zig");
+    _ = @import("simd/batch.zig");
+    _ = @import("simd/kernels_test.zig");
+    _ = @import("topk.zig");
 }

@@ -40,7 +40,10 @@ fn bit(value: u32, index: u5) bool {
     return (value >> index) & 1 == 1;
 }
 
-/// The best level this CPU and OS support, ignoring any override.
+/// The best level this CPU and OS support, ignoring any override. Each level requires every
+/// feature its kernel object is compiled with (see `SimdLevel` in build.zig): x86-64-v3 for avx2,
+/// and x86-64-v4 plus VNNI and VPOPCNTDQ for avx512 (AVX-512 CPUs without them, such as Skylake-X,
+/// run the avx2 kernels).
 pub fn detectLevel() Level {
     if (builtin.cpu.arch != .x86_64) return .baseline;
     const leaf1 = cpuid(1, 0);
@@ -49,14 +52,23 @@ pub fn detectLevel() Level {
     const xcr0 = xgetbv0();
     const os_saves_avx = (xcr0 & 0b110) == 0b110;
     if (!os_saves_avx) return .baseline;
+    if (!hasV3(leaf1)) return .baseline;
     const leaf7 = cpuid(7, 0);
-    const has_avx2 = bit(leaf7.ebx, 5) and bit(leaf1.ecx, 12) and bit(leaf1.ecx, 28) and bit(leaf7.ebx, 8) and bit(leaf7.ebx, 3);
-    if (!has_avx2) return .baseline;
     const os_saves_avx512 = (xcr0 & 0b1110_0000) == 0b1110_0000;
-    // x86-64-v4: AVX-512 F, BW, CD, DQ, VL.
-    const has_avx512 = bit(leaf7.ebx, 16) and bit(leaf7.ebx, 30) and bit(leaf7.ebx, 28) and bit(leaf7.ebx, 17) and bit(leaf7.ebx, 31);
-    if (os_saves_avx512 and has_avx512) return .avx512;
+    // x86-64-v4: AVX-512 F, BW, CD, DQ, VL; then VNNI (ecx 11) and VPOPCNTDQ (ecx 14).
+    const has_v4 = bit(leaf7.ebx, 16) and bit(leaf7.ebx, 30) and bit(leaf7.ebx, 28) and bit(leaf7.ebx, 17) and bit(leaf7.ebx, 31);
+    const has_extras = bit(leaf7.ecx, 11) and bit(leaf7.ecx, 14);
+    if (os_saves_avx512 and has_v4 and has_extras) return .avx512;
     return .avx2;
+}
+
+/// x86-64-v3: AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE, POPCNT.
+fn hasV3(leaf1: CpuidResult) bool {
+    const leaf7 = cpuid(7, 0);
+    const has_avx = bit(leaf1.ecx, 28) and bit(leaf1.ecx, 12) and bit(leaf1.ecx, 29);
+    const has_bits = bit(leaf1.ecx, 22) and bit(leaf1.ecx, 23) and bit(leaf7.ebx, 3) and bit(leaf7.ebx, 8);
+    const has_lzcnt = cpuid(0x8000_0000, 0).eax >= 0x8000_0001 and bit(cpuid(0x8000_0001, 0).ecx, 5);
+    return has_avx and bit(leaf7.ebx, 5) and has_bits and has_lzcnt;
 }
 
 /// The level to run: the detected one, lowered (never raised) by the `simd` option (OFFHEAP_SIMD).

@@ -1,63 +1,110 @@
 //! Chooses one kernel set at load time: the best level the CPU and the OS support, unless
 //! `OFFHEAP_SIMD` forces a lower one. The kernels themselves live in `kernels.zig`, compiled once per
-//! level; this file only declares their suffixed symbols and routes calls to the chosen set.
+//! level; this file only declares their suffixed symbols, as one table per level, and routes calls
+//! to the chosen table. The tables are built at compile time, so choosing is one atomic store.
 const std = @import("std");
 const builtin = @import("builtin");
 const cpu = @import("cpu.zig");
+const metric = @import("metric.zig");
 
 pub const Level = cpu.Level;
+const ElementType = metric.ElementType;
+const Metric = metric.Metric;
 
-const DotF32 = *const fn (a: [*]const f32, b: [*]const f32, len: u32) callconv(.c) f32;
+/// One pair of vectors of `dim` elements.
+pub const PairFn = *const fn (a: [*]const u8, b: [*]const u8, dim: u32) callconv(.c) f32;
+/// One query against `row_count` rows starting `stride` elements apart; writes `row_count` scores.
+pub const ManyFn = *const fn (query: [*]const u8, rows: [*]const u8, row_count: u32, dim: u32, stride: u32, out: [*]f32) callconv(.c) void;
+/// Sum of `count` f32 values; exists to measure read bandwidth.
+pub const StreamFn = *const fn (data: [*]const u8, count: usize) callconv(.c) f32;
 
-/// One function pointer per kernel, filled from the chosen level.
+/// One function pointer per kernel of one level; null where the metric does not apply to the type.
 pub const Kernels = struct {
-    dot_f32: DotF32,
+    pair: [metric.element_type_count][metric.metric_count]?PairFn,
+    many: [metric.element_type_count][metric.metric_count]?ManyFn,
+    stream_sum_f32: StreamFn,
+
+    pub fn pairOf(self: *const Kernels, t: ElementType, m: Metric) ?PairFn {
+        return self.pair[@backingInt(t)][@backingInt(m)];
+    }
+
+    pub fn manyOf(self: *const Kernels, t: ElementType, m: Metric) ?ManyFn {
+        return self.many[@backingInt(t)][@backingInt(m)];
+    }
 };
 
 fn kernelsFor(comptime name: []const u8) Kernels {
-    return .{
-        .dot_f32 = @extern(DotF32, .{ .name = "offheap_kernel_dot_f32_" ++ name }),
+    var result: Kernels = .{
+        .pair = @splat(@splat(null)),
+        .many = @splat(@splat(null)),
+        .stream_sum_f32 = @extern(StreamFn, .{ .name = "offheap_kernel_stream_sum_f32_" ++ name }),
     };
-}
-
-var chosen_level: std.atomic.Value(u8) = .init(0xff);
-var chosen: Kernels = undefined;
-
-/// Returns the kernel set, choosing it on first use. Racing first calls choose the same level and
-/// write the same pointers, so no lock is needed.
-pub fn kernels() *const Kernels {
-    if (chosen_level.load(.acquire) == 0xff) {
-        const selected = cpu.selectLevel();
-        chosen = switch (selected) {
-            .baseline => kernelsFor("baseline"),
-            .avx2 => kernelsFor("avx2"),
-            .avx512 => kernelsFor("avx512"),
-        };
-        chosen_level.store(@backingInt(selected), .release);
-    }
-    return &chosen;
-}
-
-pub fn level() Level {
-    _ = kernels();
-    return @fromBackingInt(chosen_level.load(.acquire));
-}
-
-test "every level the CPU supports computes the same dot product" {
-    var a: [37]f32 = undefined;
-    var b: [37]f32 = undefined;
-    var expected: f64 = 0;
-    for (&a, &b, 0..) |*x, *y, i| {
-        x.* = @floatFromInt(i % 7);
-        y.* = @as(f32, @floatFromInt(i)) * 0.5;
-        expected += @as(f64, x.*) * @as(f64, y.*);
-    }
-    const best = cpu.detectLevel();
-    inline for (.{ "baseline", "avx2", "avx512" }, 0..) |name, rank| {
-        if (rank <= @backingInt(best)) {
-            const got = kernelsFor(name).dot_f32(&a, &b, a.len);
-            try std.testing.expectApproxEqRel(@as(f32, @floatCast(expected)), got, 1e-6);
+    inline for (metric.element_types) |t| {
+        inline for (metric.metrics) |m| {
+            if (comptime metric.supports(t, m)) {
+                const stem = comptime metric.kernelName(t, m) ++ "_" ++ name;
+                result.pair[@backingInt(t)][@backingInt(m)] = @extern(PairFn, .{ .name = "offheap_kernel_" ++ stem });
+                result.many[@backingInt(t)][@backingInt(m)] = @extern(ManyFn, .{ .name = "offheap_kernel_many_" ++ stem });
+            }
         }
     }
-    try std.testing.expect(@backingInt(level()) <= @backingInt(best));
+    return result;
+}
+
+/// The kernel sets this build links, indexed by `Level`. An AArch64 build has one NEON set.
+const level_names: []const []const u8 = switch (builtin.cpu.arch) {
+    .x86_64 => &.{ "baseline", "avx2", "avx512" },
+    .aarch64 => &.{"neon"},
+    else => @compileError("offheap's kernels are built for x86_64 and aarch64 only"),
+};
+
+const sets: [level_names.len]Kernels = blk: {
+    var result: [level_names.len]Kernels = undefined;
+    for (level_names, &result) |name, *set| set.* = kernelsFor(name);
+    break :blk result;
+};
+
+const unchosen: u8 = 0xff;
+var chosen_level: std.atomic.Value(u8) = .init(unchosen);
+
+/// The kernel set of the level to run, chosen on first use. Racing first calls choose the same level.
+pub fn kernels() *const Kernels {
+    return &sets[@backingInt(level())];
+}
+
+/// The level chosen for this process (NEON builds report `baseline`; see `levelCode`).
+pub fn level() Level {
+    var current = chosen_level.load(.acquire);
+    if (current == unchosen) {
+        current = if (sets.len == 1) 0 else @backingInt(cpu.selectLevel());
+        chosen_level.store(current, .release);
+    }
+    std.debug.assert(current < sets.len);
+    return @fromBackingInt(current);
+}
+
+/// The level as the C ABI reports it: 0 baseline, 1 avx2, 2 avx512, 3 neon.
+pub fn levelCode() i32 {
+    if (builtin.cpu.arch == .aarch64) return 3;
+    return @backingInt(level());
+}
+
+/// The kernel set of a level this CPU supports, or null; tests use it to run every level.
+pub fn kernelsOfLevel(wanted: Level) ?*const Kernels {
+    if (sets.len == 1) return if (wanted == .baseline) &sets[0] else null;
+    if (@backingInt(wanted) > @backingInt(cpu.detectLevel())) return null;
+    return &sets[@backingInt(wanted)];
+}
+
+test "every table has a kernel exactly where the metric applies to the type" {
+    for (&sets) |*set| {
+        for (metric.element_types) |t| {
+            for (metric.metrics) |m| {
+                try std.testing.expectEqual(metric.supports(t, m), set.pairOf(t, m) != null);
+                try std.testing.expectEqual(metric.supports(t, m), set.manyOf(t, m) != null);
+            }
+        }
+    }
+    try std.testing.expect(@backingInt(level()) <= @backingInt(cpu.detectLevel()));
+    try std.testing.expectEqual(kernels(), kernelsOfLevel(level()).?);
 }

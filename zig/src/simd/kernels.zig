@@ -1,36 +1,86 @@
-//! The distance kernels, compiled once per CPU level by build.zig (see `SimdLevel` there).
-//! Every export carries the level's suffix, e.g. `offheap_kernel_dot_f32_avx2`, so that all levels
-//! can live in one library; `dispatch.zig` picks one set at load time by cpuid.
+//! The root of each per-CPU-level kernel object (see `SimdLevel` in build.zig): it instantiates every
+//! supported (element type, metric) kernel for the CPU this copy is compiled for, and exports it under
+//! a name that ends in the level, so that all levels can live in one library:
+//!
+//!   offheap_kernel_<metric>_<type>_<level>(a, b, dim) f32                       one pair
+//!   offheap_kernel_many_<metric>_<type>_<level>(query, rows, row_count, dim, stride, out) void
+//!   offheap_kernel_stream_sum_f32_<level>(data, count) f32                      the read roofline
+//!
+//! `dispatch.zig` declares the same names and picks one level at load by cpuid. Nothing here checks
+//! arguments: the C ABI (ffi_vectors.zig) has done it. `stride` counts elements; pointers may be
+//! unaligned.
 const std = @import("std");
 const level = @import("simd_level");
+const metric = @import("metric.zig");
+const float = @import("float.zig");
+const int8 = @import("int8.zig");
+const binary = @import("binary.zig");
+const stream = @import("stream.zig");
+const half = @import("half.zig");
 
-/// Lanes of f32 per vector for the CPU this copy is compiled for (4 for SSE2, 8 for AVX2, 16 for AVX-512).
-const lanes_f32 = std.simd.suggestVectorLength(f32) orelse 4;
-const VecF32 = @Vector(lanes_f32, f32);
+/// f16 scans up to this dim widen the query to f32 once, on the stack, instead of once per row;
+/// widening is exact, so the scores are bit-identical to the pair kernel's.
+const widened_query_dim_max = 4096;
 
-/// Dot product of two f32 vectors of `len` elements. Four independent accumulators hide FMA latency
-/// and keep the summation error low for long vectors.
-fn dotF32(a: [*]const f32, b: [*]const f32, len: u32) callconv(.c) f32 {
-    var acc: [4]VecF32 = @splat(@splat(0));
-    var i: usize = 0;
-    const step = lanes_f32 * 4;
-    while (i + step <= len) : (i += step) {
-        inline for (0..4) |k| {
-            const va: VecF32 = a[i + k * lanes_f32 ..][0..lanes_f32].*;
-            const vb: VecF32 = b[i + k * lanes_f32 ..][0..lanes_f32].*;
-            acc[k] = @mulAdd(VecF32, va, vb, acc[k]);
+const ElementType = metric.ElementType;
+const Metric = metric.Metric;
+
+inline fn numericScore(comptime K: type, comptime m: Metric, a: [*]const u8, b: [*]const u8, dim: u32) f32 {
+    return switch (m) {
+        .dot => K.dot(a, b, dim),
+        .l2sq => K.l2sq(a, b, dim),
+        .cosine => K.cosine(a, b, dim),
+        .cosine_distance => 1 - K.cosine(a, b, dim),
+        .hamming => comptime unreachable,
+    };
+}
+
+inline fn score(comptime t: ElementType, comptime m: Metric, a: [*]const u8, b: [*]const u8, dim: u32) f32 {
+    return switch (t) {
+        .f32 => numericScore(float.Kernels(f32, f32), m, a, b, dim),
+        .f16 => numericScore(float.Kernels(u16, u16), m, a, b, dim),
+        .i8 => numericScore(int8, m, a, b, dim),
+        .binary => binary.hamming(a, b, dim),
+    };
+}
+
+fn Kernel(comptime t: ElementType, comptime m: Metric) type {
+    comptime std.debug.assert(metric.supports(t, m));
+    return struct {
+        fn pair(a: [*]const u8, b: [*]const u8, dim: u32) callconv(.c) f32 {
+            return score(t, m, a, b, dim);
         }
-    }
-    while (i + lanes_f32 <= len) : (i += lanes_f32) {
-        const va: VecF32 = a[i..][0..lanes_f32].*;
-        const vb: VecF32 = b[i..][0..lanes_f32].*;
-        acc[0] = @mulAdd(VecF32, va, vb, acc[0]);
-    }
-    var sum = @reduce(.Add, (acc[0] + acc[1]) + (acc[2] + acc[3]));
-    while (i < len) : (i += 1) sum = @mulAdd(f32, a[i], b[i], sum);
-    return sum;
+
+        /// One query against `row_count` rows that start `stride` elements apart.
+        fn many(query: [*]const u8, rows: [*]const u8, row_count: u32, dim: u32, stride: u32, out: [*]f32) callconv(.c) void {
+            std.debug.assert(stride >= dim);
+            const row_bytes = @as(usize, stride) * metric.sizeBytes(t);
+            if (t == .f16 and dim <= widened_query_dim_max) {
+                var widened: [widened_query_dim_max]f32 = undefined;
+                for (widened[0..dim], 0..) |*value, index| {
+                    value.* = half.widenOne(std.mem.readInt(u16, query[2 * index ..][0..2], .little));
+                }
+                const K = float.Kernels(f32, u16);
+                for (0..row_count) |row| out[row] = numericScore(K, m, @ptrCast(&widened), rows + row * row_bytes, dim);
+                return;
+            }
+            for (0..row_count) |row| out[row] = score(t, m, query, rows + row * row_bytes, dim);
+        }
+    };
+}
+
+fn streamSumF32(data: [*]const u8, count: usize) callconv(.c) f32 {
+    return stream.sum(data, count);
 }
 
 comptime {
-    @export(&dotF32, .{ .name = "offheap_kernel_dot_f32_" ++ level.name });
+    for (metric.element_types) |t| {
+        for (metric.metrics) |m| {
+            if (!metric.supports(t, m)) continue;
+            const stem = metric.kernelName(t, m) ++ "_" ++ level.name;
+            @export(&Kernel(t, m).pair, .{ .name = "offheap_kernel_" ++ stem });
+            @export(&Kernel(t, m).many, .{ .name = "offheap_kernel_many_" ++ stem });
+        }
+    }
+    @export(&streamSumF32, .{ .name = "offheap_kernel_stream_sum_f32_" ++ level.name });
 }

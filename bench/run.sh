@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `npm run bench`: the whole benchmark run on a fresh clone. Bootstraps the pinned tools and the
+# native baselines, builds the ReleaseFast library, runs every suite in bench/suites/ under Deno
+# and under Bun (mitata tables, then a summary of median ratios per runtime), writes
+# bench/results/<timestamp>-<runtime>.json, and renders bench/REPORT.md with its charts.
+#
+#   bash bench/run.sh [--filter <text>] [--runtime deno|bun] [--quick] [--results <dir>] [--no-report]
+#
+#   --filter <text>   suites whose name contains <text>; "<suite> <more>" picks cases of one suite
+#   --runtime <name>  only deno or only bun (default: both)
+#   --quick           one case per pattern, for a check in under a minute
+#   --results <dir>   where the JSON goes (default bench/results); the smoke test uses a temp dir
+#   --no-report       skip bench/report.sh at the end
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+filter=""
+runtimes=(deno bun)
+quick=()
+results="$root/bench/results"
+report=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --filter) filter="${2:?--filter needs a value}"; shift 2 ;;
+    --runtime)
+      case "${2:-}" in deno|bun) runtimes=("$2") ;; *) echo "bench: --runtime must be deno or bun" >&2; exit 2 ;; esac
+      shift 2 ;;
+    --quick) quick=(--quick); shift ;;
+    --results) results="${2:?--results needs a directory}"; shift 2 ;;
+    --no-report) report=0; shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+started=$SECONDS
+echo "bench: bootstrap" >&2
+bash .ci/bootstrap --bench
+echo "bench: ReleaseFast build" >&2
+bash .ci/build fast
+source .ci/versions # puts node_modules/.bin on PATH
+
+# The ReleaseFast library, whatever OFFHEAP_LIB the caller's shell had (a test build, say).
+export OFFHEAP_LIB="$root/zig/zig-out/lib/liboffheap.so"
+# jemalloc's initial-exec TLS needs room in the static TLS block of the runtime that dlopens it.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.rtld.optional_static_tls=65536"
+OFFHEAP_BENCH_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+export OFFHEAP_BENCH_COMMIT
+
+mkdir -p "$results"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+args=("${quick[@]}")
+[ -n "$filter" ] && args+=(--filter "$filter")
+for runtime in "${runtimes[@]}"; do
+  out="$results/$stamp-$runtime.json"
+  echo "bench: $runtime: running suites${filter:+ matching \"$filter\"}${quick:+ (quick)}" >&2
+  case "$runtime" in
+    # -A: Deno reads /proc and /sys files (the machine description) only with all permissions, and
+    # --allow-ffi grants everything anyway. --expose-gc lets mitata collect garbage between benchmarks.
+    deno) deno run -A --v8-flags=--expose-gc bench/main.ts "${args[@]}" --out "$out" ;;
+    bun) bun bench/main.ts "${args[@]}" --out "$out" ;;
+  esac
+done
+
+if [ "$report" = 1 ]; then
+  bash bench/report.sh --results "$results"
+fi
+echo "bench: finished in $((SECONDS - started)) s" >&2
