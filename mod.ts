@@ -17,17 +17,34 @@
  * @module
  */
 export { heap } from "./src/heap.ts";
-export type { AllocOptions, Heap } from "./src/heap.ts";
+export type { Advice, AllocOptions, Heap, HeapOptions, HugeMode, NumaMode, NumaPolicy } from "./src/heap.ts";
 export { OffheapBuffer } from "./src/buffer.ts";
-export type { LeakRecord } from "./src/buffer.ts";
+export type { Backing, LeakRecord } from "./src/buffer.ts";
 export { OffheapError } from "./src/errors.ts";
 export type { OffheapErrorCode } from "./src/errors.ts";
 export type { HeapStats, Tier, TierStats } from "./src/stats.ts";
 export { vectors } from "./src/vectors.ts";
-export type { SimdLevel, Vectors } from "./src/vectors.ts";
+export type {
+  CrossOptions,
+  ElementType,
+  Matrix,
+  MatrixAddress,
+  Metric,
+  ScanOptions,
+  SearchResult,
+  SimdLevel,
+  VectorArray,
+  Vectors,
+} from "./src/vectors.ts";
 export { loadLibrary } from "./src/ffi/load.ts";
 export type { LoadOptions } from "./src/ffi/load.ts";
 export { checkDescriptor } from "./src/share.ts";
 export type { BufferDescriptor } from "./src/share.ts";
 export { collectThreadHeaps, releaseThreadHeap, threadHeapStats } from "./src/threads.ts";
 export type { ThreadHeapStats } from "./src/threads.ts";
+export { quantize } from "./src/quantize.ts";
+export type { Quantize } from "./src/quantize.ts";
+export { VectorStore } from "./src/vector_store.ts";
+export type { SearchOptions, VectorBatch, VectorStoreDescriptor, VectorStoreOptions } from "./src/vector_store.ts";
+export { ParallelSearch } from "./src/parallel_search.ts";
+export type { ParallelSearchOptions, SliceReply, SliceRequest } from "./src/parallel_search.ts";

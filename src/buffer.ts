@@ -36,11 +36,31 @@ export function leakReport(): { count: number; records: LeakRecord[] } {
   return { count: leakedTotal, records: leakRecords.slice() };
 }
 
-/** Frees `address` natively; detaches the region's cached view first when it is unmapped. */
+/** What backs a buffer's pages, in `offheap_backing_of` order. */
+export const BACKINGS = ["4k", "thp", "hugetlb-2m", "hugetlb-1g"] as const;
+
+/**
+ * What backs an allocation's pages: `"4k"` ordinary pages, `"thp"` an ordinary mapping advised for
+ * transparent hugepages (the kernel decides page by page), `"hugetlb-2m"` / `"hugetlb-1g"` reserved
+ * hugetlb pages.
+ */
+export type Backing = typeof BACKINGS[number];
+
+/** The backing of the live allocation at `address`. */
+export function backingAt(address: number, action: string): Backing {
+  const code = library().native.offheap_backing_of(address);
+  if (code < 0) throw nativeFailure(action, code, `address ${address}`);
+  return BACKINGS[code];
+}
+
+/**
+ * Frees `address` natively. This thread's cached view of a region is detached and unpinned first,
+ * so the region goes straight back to the cache; other Workers' views keep it mapped until dropped.
+ */
 export function freeAddress(address: number, action: string): void {
+  detachRegion(address);
   const tier = library().native.offheap_free(address);
   if (tier < 0) throw nativeFailure(action, tier, `address ${address}`);
-  if (tier >= 2) detachRegion(address);
 }
 
 /**
@@ -95,6 +115,15 @@ export class OffheapBuffer {
   /** The tier that served the allocation. */
   get tier(): Tier {
     return this.#tier;
+  }
+
+  /**
+   * What backs the pages: `"4k"`, `"thp"`, `"hugetlb-2m"` or `"hugetlb-1g"` (see `huge` in
+   * `heap.alloc()` options).
+   */
+  get backing(): Backing {
+    this.#live("read backing");
+    return backingAt(this.#address, "read backing");
   }
 
   /** The label given at allocation. */

@@ -96,7 +96,7 @@ export function nativeFailure(action: string, status: number, subject: string): 
   const reasons: Record<OffheapErrorCode, string> = {
     OUT_OF_MEMORY: "the system is out of memory",
     INVALID_SIZE: "the size is not a positive integer the allocator can serve",
-    INVALID_ALIGNMENT: "the alignment is not a power of two up to 4096",
+    INVALID_ALIGNMENT: "the alignment is not a power of two up to 4096 (2 MiB for the huge tier)",
     NOT_OWNED: "the address was not allocated by offheap (or was already freed and unmapped)",
     INTERIOR_POINTER: "the address points inside a block, not at its start",
     DOUBLE_FREE: "the block was already freed",

@@ -5,19 +5,69 @@
  * @module
  */
 import { library } from "./ffi/load.ts";
-import { describe, expectNumber, expectPositiveInteger, nativeFailure } from "./errors.ts";
-import { freeAddress, leakReport, type LeakRecord, OffheapBuffer } from "./buffer.ts";
+import { describe, expectNumber, expectPositiveInteger, nativeFailure, statusName } from "./errors.ts";
+import { type Backing, backingAt, freeAddress, leakReport, type LeakRecord, OffheapBuffer } from "./buffer.ts";
 import { bytesAt, detachRegion } from "./views.ts";
 import { type HeapStats, readStats, type Tier, TIERS } from "./stats.ts";
 
+/** Hugepage mode of an allocation: see {@linkcode AllocOptions.huge}. */
+export type HugeMode = "auto" | "always" | "never";
+
+/** A NUMA policy: see {@linkcode AllocOptions.numa}. */
+export type NumaPolicy = "local" | "interleave" | "preferred";
+
+/** The policy of a mapping as the kernel reports it ({@linkcode Heap.policyOf}). */
+export type NumaMode = "default" | "preferred" | "bind" | "interleave" | "local";
+
+/** An madvise hint for a mapped or huge allocation. */
+export type Advice = "sequential" | "random" | "willneed";
+
 /** Options of {@linkcode Heap.alloc}. */
 export interface AllocOptions {
-  /** Alignment in bytes: a power of two from 1 to 4096. Default 16. */
+  /**
+   * Alignment in bytes: a power of two from 1 to 4096, or up to 2 MiB (2097152) for the huge tier.
+   * Default 16. Mapped and huge allocations are always at least 4096-aligned.
+   */
   align?: number;
   /** Return zeroed memory (fresh mappings are not written twice). Default false. */
   zero?: boolean;
   /** A label that appears in leak reports. */
   tag?: string;
+  /**
+   * Hugepages. `"auto"` (default, or `OFFHEAP_HUGE`): sizes above 2 MiB get hugetlb pages when
+   * reserved, else transparent hugepages. `"always"`: the huge tier at any size (rounded to 2 MiB).
+   * `"never"`: ordinary 4 KiB pages. The buffer's `backing` says what it got.
+   */
+  huge?: HugeMode;
+  /** Bind the memory to this NUMA node (mapped and huge tiers). A node that does not exist is a RangeError. */
+  node?: number;
+  /**
+   * NUMA policy (mapped and huge tiers): `"local"` the allocating CPU's node, `"interleave"` pages
+   * spread over every node, `"preferred"` the given `node` (or the current one) when it has memory.
+   */
+  numa?: NumaPolicy;
+  /** An madvise hint for the mapping (mapped and huge tiers). */
+  advice?: Advice;
+  /** With transparent hugepages, collapse the mapping into hugepages at once (MADV_COLLAPSE). */
+  collapse?: boolean;
+}
+
+/** The library's effective options (defaults, overridden by `OFFHEAP_*` environment variables). */
+export interface HeapOptions {
+  /** OFFHEAP_CACHE_BUDGET: bytes of freed mapped-tier regions kept for reuse. */
+  cacheBudgetBytes: number;
+  /** OFFHEAP_DECAY_MS: idle time before a cached region's pages are given back (MADV_FREE). */
+  decayMs: number;
+  /** OFFHEAP_HUGE_THRESHOLD: requests above this many bytes go to the huge tier. */
+  hugeThresholdBytes: number;
+  /** OFFHEAP_NUMA: the policy of allocations that name none. */
+  numa: NumaPolicy;
+  /** OFFHEAP_POISON: freed small and medium blocks are filled with 0xDE. */
+  poison: boolean;
+  /** OFFHEAP_HUGE: the hugepage mode of allocations that name none. */
+  huge: HugeMode;
+  /** OFFHEAP_HUGETLB_RETRY_MS: how long a failed hugetlb mapping is not retried. */
+  hugetlbRetryMs: number;
 }
 
 /** The allocator. */
@@ -163,6 +213,102 @@ export interface Heap {
   stats(): HeapStats;
 
   /**
+   * Gives the region cache's memory back to the OS (unmaps every cached region) and lets hugetlb be
+   * tried again after a failure. Live allocations are untouched.
+   *
+   * @returns Bytes released.
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * heap.freeRaw(heap.allocRaw(1 << 20));
+   * heap.trim();
+   * assert.equal(heap.stats().cachedBytes, 0);
+   * ```
+   */
+  trim(): number;
+
+  /**
+   * The NUMA node holding the page at `address`. Touch the page first: an untouched page has no node.
+   *
+   * @throws {OffheapError} `NOT_OWNED` if offheap does not own `address`.
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * using buf = heap.alloc(1 << 20, { node: 0 });
+   * buf.bytes()[0] = 1;
+   * assert.equal(heap.nodeOf(buf.address), 0);
+   * ```
+   */
+  nodeOf(address: number): number;
+
+  /**
+   * The NUMA policy of the mapping holding `address`, as the kernel reports it.
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * using buf = heap.alloc(1 << 20, { numa: "interleave" });
+   * assert.equal(heap.policyOf(buf.address), "interleave");
+   * ```
+   */
+  policyOf(address: number): NumaMode;
+
+  /**
+   * What backs the pages of the allocation at `address`.
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * const address = heap.allocRaw(64);
+   * assert.equal(heap.backingOf(address), "4k");
+   * heap.freeRaw(address);
+   * ```
+   */
+  backingOf(address: number): Backing;
+
+  /**
+   * The online NUMA nodes (from /sys/devices/system/node), e.g. `[0]` on a one-node machine.
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * assert.ok(heap.numaNodes().includes(heap.currentNode()));
+   * ```
+   */
+  numaNodes(): number[];
+
+  /**
+   * The NUMA node of the CPU running the calling thread (it may migrate at any moment).
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * assert.ok(heap.currentNode() >= 0);
+   * ```
+   */
+  currentNode(): number;
+
+  /**
+   * The library's effective options.
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * assert.ok(heap.options().cacheBudgetBytes > 0);
+   * ```
+   */
+  options(): HeapOptions;
+
+  /**
    * Buffers that were garbage-collected without `free()` in this JS thread. Their memory is still
    * allocated: the report is for finding the missing `free()`.
    *
@@ -176,11 +322,15 @@ export interface Heap {
   leaks(): { count: number; records: LeakRecord[] };
 }
 
-function checkAlign(action: string, align: unknown): number {
+const ALIGN_MAX = 4096;
+const ALIGN_HUGE_MAX = 2 * 1024 * 1024;
+
+function checkAlign(action: string, align: unknown, limit = ALIGN_MAX): number {
   if (align === undefined) return 0;
   expectNumber(action, "align", align);
-  if (!Number.isInteger(align) || align < 1 || align > 4096 || (align & (align - 1)) !== 0) {
-    throw new RangeError(`Cannot ${action}: align must be a power of two from 1 to 4096, got ${describe(align)}`);
+  if (!Number.isInteger(align) || align < 1 || align > limit || (align & (align - 1)) !== 0) {
+    const range = limit === ALIGN_MAX ? "from 1 to 4096" : "from 1 to 4096 (2097152 for the huge tier)";
+    throw new RangeError(`Cannot ${action}: align must be a power of two ${range}, got ${describe(align)}`);
   }
   return align;
 }
@@ -203,12 +353,73 @@ function freeRaw(address: number): void {
   freeAddress(address, "free");
 }
 
+/** Flag bits of `offheap_alloc_ex` (zig/src/ffi.zig `Flags`). */
+const FLAG_ZERO = 1;
+const FLAG_COLLAPSE = 1 << 7;
+const HUGE_MODES: readonly HugeMode[] = ["auto", "always", "never"];
+const NUMA_POLICIES: readonly NumaPolicy[] = ["local", "interleave", "preferred"];
+const ADVICES: readonly Advice[] = ["sequential", "random", "willneed"];
+const NUMA_MODES: readonly NumaMode[] = ["default", "preferred", "bind", "interleave", "local"];
+
+function choice<T extends string>(name: string, value: unknown, allowed: readonly T[]): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "string") {
+    throw new TypeError(`Cannot allocate: ${name} must be a string, got ${typeof value} ${describe(value)}`);
+  }
+  const index = allowed.indexOf(value as T);
+  if (index < 0) {
+    const list = allowed.map((entry) => JSON.stringify(entry)).join(", ");
+    throw new RangeError(`Cannot allocate: ${name} must be one of ${list}, got ${describe(value)}`);
+  }
+  return index + 1;
+}
+
+function flag(name: string, value: unknown, bit: number): number {
+  if (value === undefined || value === false) return 0;
+  if (value === true) return bit;
+  throw new TypeError(`Cannot allocate: ${name} must be a boolean, got ${typeof value} ${describe(value)}`);
+}
+
+function checkNode(node: unknown, numa: number): number {
+  if (node === undefined) return -1;
+  expectNumber("allocate", "node", node);
+  if (!Number.isInteger(node) || node < 0 || node > 1023) {
+    throw new RangeError(`Cannot allocate: node must be a NUMA node number (0 to 1023), got ${describe(node)}`);
+  }
+  if (numa === 1 || numa === 2) {
+    throw new RangeError(`Cannot allocate: node ${node} cannot be combined with numa ${NUMA_POLICIES[numa - 1]}`);
+  }
+  return node;
+}
+
+/** The flags word and node of `offheap_alloc_ex`; throws for every invalid option. */
+function encodeOptions(options: AllocOptions): { flags: number; node: number } {
+  const huge = choice("huge", options.huge, HUGE_MODES);
+  const numa = choice("numa", options.numa, NUMA_POLICIES);
+  const advice = choice("advice", options.advice, ADVICES);
+  const node = checkNode(options.node, numa);
+  const flags = flag("zero", options.zero, FLAG_ZERO) | flag("collapse", options.collapse, FLAG_COLLAPSE) |
+    (huge << 1) | (numa << 3) | (advice << 5);
+  return { flags, node };
+}
+
 function alloc(size: number, options: AllocOptions = {}): OffheapBuffer {
   expectPositiveInteger("allocate", "size", size);
-  const align = checkAlign("allocate", options.align);
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot allocate: options must be an object, got ${describe(options)}`);
+  }
+  const align = checkAlign("allocate", options.align, ALIGN_HUGE_MAX);
+  if (options.tag !== undefined && typeof options.tag !== "string") {
+    throw new TypeError(`Cannot allocate: tag must be a string, got ${typeof options.tag} ${describe(options.tag)}`);
+  }
+  const { flags, node } = encodeOptions(options);
   const { native } = library();
-  const address = options.zero ? native.offheap_alloc_zeroed(size, align) : native.offheap_alloc(size, align);
-  if (address <= 0) throw nativeFailure("allocate", address, `size ${size}, align ${align}`);
+  const address = native.offheap_alloc_ex(size, align, flags, node);
+  if (address <= 0) {
+    const subject = `size ${size}, align ${align}, options ${JSON.stringify(options)}`;
+    if (statusName(address) === "INVALID_ALIGNMENT") checkAlign("allocate", options.align);
+    throw nativeFailure("allocate", address, subject);
+  }
   const tier = native.offheap_tier_of(address);
   return new OffheapBuffer(address, size, TIERS[tier], options.tag);
 }
@@ -226,6 +437,7 @@ function reallocRaw(address: number, size: number): number {
   const tier = native.offheap_tier_of(address);
   const moved = native.offheap_realloc(address, size);
   if (moved <= 0) throw nativeFailure("reallocate", moved, `address ${address}, size ${size}`);
+  // A moved region was freed natively; drop this thread's view (and its pin) so it can be reused.
   if (moved !== address && tier >= 2) detachRegion(address);
   return moved;
 }
@@ -242,6 +454,50 @@ function tierOf(address: number): Tier {
   const tier = library().native.offheap_tier_of(address);
   if (tier < 0) throw nativeFailure("read tier", tier, `address ${address}`);
   return TIERS[tier];
+}
+
+function nodeOf(address: number): number {
+  expectNumber("read NUMA node", "address", address);
+  const node = library().native.offheap_node_of(address);
+  if (node < 0) throw nativeFailure("read NUMA node", node, `address ${address}`);
+  return node;
+}
+
+function policyOf(address: number): NumaMode {
+  expectNumber("read NUMA policy", "address", address);
+  const mode = library().native.offheap_policy_of(address);
+  if (mode < 0) throw nativeFailure("read NUMA policy", mode, `address ${address}`);
+  return NUMA_MODES[mode];
+}
+
+function backingOf(address: number): Backing {
+  expectNumber("read backing", "address", address);
+  return backingAt(address, "read backing");
+}
+
+function numaNodes(): number[] {
+  const { native } = library();
+  let out = new Uint32Array(64);
+  let count = native.offheap_numa_nodes(out, out.length);
+  if (count > out.length) {
+    out = new Uint32Array(count);
+    count = native.offheap_numa_nodes(out, out.length);
+  }
+  return Array.from(out.subarray(0, count));
+}
+
+function options(): HeapOptions {
+  const out = new Float64Array(16);
+  library().native.offheap_config(out, out.length);
+  return {
+    cacheBudgetBytes: out[0],
+    decayMs: out[1],
+    hugeThresholdBytes: out[2],
+    numa: NUMA_POLICIES[out[3]],
+    poison: out[4] !== 0,
+    huge: HUGE_MODES[out[5]],
+    hugetlbRetryMs: out[6],
+  };
 }
 
 /**
@@ -265,5 +521,12 @@ export const heap: Heap = {
   usableSize,
   tierOf,
   stats: () => readStats(leakReport().count),
+  trim: () => library().native.offheap_trim(),
+  nodeOf,
+  policyOf,
+  backingOf,
+  numaNodes,
+  currentNode: () => library().native.offheap_current_node(),
+  options,
   leaks: leakReport,
 };

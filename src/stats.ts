@@ -25,6 +25,23 @@ export interface TierStats {
   bytesAllocated: number;
   /** Bytes freed in total. */
   bytesFreed: number;
+  /**
+   * Highest live bytes. Exact for mapped and huge; for small and medium, the highest live bytes seen
+   * at any `stats()` call (an exact peak would need a shared atomic on their 3 ns hot path).
+   */
+  peakBytes: number;
+  /** Bytes mapped from the OS for the tier (small and medium share segments: both report them all). */
+  mappedBytes: number;
+  /** Allocations served from the region cache (mapped tier). */
+  cacheHits: number;
+  /** Allocations that had to map a new region (mapped tier). */
+  cacheMisses: number;
+  /** Cached bytes given back to the OS: MADV_FREE after the decay, unmapped by budget or trim(). */
+  bytesPurged: number;
+  /** Hugetlb pages (2 MiB and 1 GiB) in use (huge tier). */
+  hugetlbPages: number;
+  /** Bytes advised with MADV_HUGEPAGE (huge tier, THP fallback). */
+  thpAdvisedBytes: number;
 }
 
 /** A snapshot of the allocator's counters. */
@@ -39,12 +56,54 @@ export interface HeapStats {
   regionBytesMapped: number;
   /** Thread heaps created (one per thread that allocated). */
   threadHeaps: number;
+  /** Bytes of freed mapped-tier regions kept for reuse (at most the cache budget). */
+  cachedBytes: number;
+  /** Regions in the region cache. */
+  cachedRegions: number;
+  /** mmap calls the allocator has made (a cache hit makes none). */
+  osMapCalls: number;
+  /** munmap calls the allocator has made. */
+  osUnmapCalls: number;
+  /** 2 MiB hugetlb pages in use. */
+  hugetlbPages2m: number;
+  /** 1 GiB hugetlb pages in use. */
+  hugetlbPages1g: number;
+  /** Online NUMA nodes. */
+  numaNodes: number;
+  /** Region bytes mapped with the interleave policy (not attributed to one node). */
+  interleavedBytes: number;
+  /**
+   * Region bytes mapped per NUMA node (the bound, preferred or allocating thread's node), for nodes
+   * 0-7; higher nodes count in the last entry.
+   */
+  bytesByNode: number[];
   /** Buffers collected by the GC without `free()` in this JS thread (see `heap.leaks()`). */
   leakedBuffers: number;
 }
 
 const TIER_FIELDS = ["allocs", "frees", "liveBytes", "bytesAllocated", "bytesFreed"] as const;
 const GLOBAL_FIELDS = ["segmentsMapped", "segmentBytesMapped", "regionBytesMapped", "threadHeaps"] as const;
+// Appended in ABI 2 (zig/src/stats.zig `tier_fields_2`, `global_fields_2`), then the per-node bytes.
+const TIER_FIELDS_2 = [
+  "peakBytes",
+  "mappedBytes",
+  "cacheHits",
+  "cacheMisses",
+  "bytesPurged",
+  "hugetlbPages",
+  "thpAdvisedBytes",
+] as const;
+const GLOBAL_FIELDS_2 = [
+  "cachedBytes",
+  "cachedRegions",
+  "osMapCalls",
+  "osUnmapCalls",
+  "hugetlbPages2m",
+  "hugetlbPages1g",
+  "numaNodes",
+  "interleavedBytes",
+] as const;
+const NODE_STATS_MAX = 8;
 
 /** Reads and decodes the counters. `leakedBuffers` is supplied by the caller. */
 export function readStats(leakedBuffers: number): HeapStats {
@@ -62,5 +121,13 @@ export function readStats(leakedBuffers: number): HeapStats {
   const globalBase = TIERS.length * TIER_FIELDS.length;
   const stats = { tiers, leakedBuffers } as HeapStats;
   GLOBAL_FIELDS.forEach((field, f) => stats[field] = out[globalBase + f]);
+  const tierBase2 = globalBase + GLOBAL_FIELDS.length;
+  TIERS.forEach((tier, t) => {
+    TIER_FIELDS_2.forEach((field, f) => tiers[tier][field] = out[tierBase2 + t * TIER_FIELDS_2.length + f]);
+  });
+  const globalBase2 = tierBase2 + TIERS.length * TIER_FIELDS_2.length;
+  GLOBAL_FIELDS_2.forEach((field, f) => stats[field] = out[globalBase2 + f]);
+  const nodeBase = globalBase2 + GLOBAL_FIELDS_2.length;
+  stats.bytesByNode = Array.from(out.subarray(nodeBase, nodeBase + NODE_STATS_MAX));
   return stats;
 }

@@ -32,13 +32,16 @@ test("alignments that are not powers of two up to 4096 are RangeErrors", () => {
   assert.throws(() => heap.allocRaw(64, 8192), RangeError);
 });
 
-test("a double free is DOUBLE_FREE, in every tier", () => {
-  for (const size of [16, 2000, 20_000]) {
+test("a double free is DOUBLE_FREE, in every tier (a cached region stays known)", () => {
+  for (const size of [16, 2000, 20_000, 1 << 20]) {
     const address = heap.allocRaw(size);
     heap.freeRaw(address);
-    const code = size > 16384 ? "NOT_OWNED" : "DOUBLE_FREE";
-    assert.throws(() => heap.freeRaw(address), offheapError(code), `size ${size}`);
+    assert.throws(() => heap.freeRaw(address), offheapError("DOUBLE_FREE"), `size ${size}`);
   }
+  // A huge region is unmapped at once: its address is no longer offheap's.
+  const huge = heap.allocRaw(3 << 20);
+  heap.freeRaw(huge);
+  assert.throws(() => heap.freeRaw(huge), offheapError("NOT_OWNED"));
 });
 
 test("freeing a pointer offheap never allocated is NOT_OWNED", () => {
@@ -75,10 +78,12 @@ test("a buffer used after free() is USE_AFTER_FREE, never a crash", () => {
   assert.equal(staleView[0], undefined);
 });
 
-test("a view of a freed, unmapped address is NOT_OWNED", () => {
+test("a view of a freed region is DOUBLE_FREE while cached, NOT_OWNED once unmapped", () => {
   const address = heap.allocRaw(1 << 20);
   heap.view(address, 16)[0] = 1;
   heap.freeRaw(address);
+  assert.throws(() => heap.view(address, 16), offheapError("DOUBLE_FREE"));
+  heap.trim();
   assert.throws(() => heap.view(address, 16), offheapError("NOT_OWNED"));
 });
 

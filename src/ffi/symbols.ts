@@ -20,7 +20,7 @@ export interface SymbolSpec {
 }
 
 /** The ABI version this facade was written against; the library must report the same. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Every native symbol of liboffheap. */
 export const symbols = {
@@ -38,14 +38,100 @@ export const symbols = {
   offheap_usable_size: { parameters: ["f64"], result: "f64" },
   /** (address: f64) -> i32 tier, or a negative status */
   offheap_tier_of: { parameters: ["f64"], result: "i32" },
-  /** (address: f64, out: *[2]f64 base and length) -> i32 status */
+  /** (address: f64, out: *[3]f64 base, length, kind 1 segment / 2 region) -> i32 status */
   offheap_mapping_of: { parameters: ["f64", "buffer"], result: "i32" },
   /** () -> u32 number of f64 fields `offheap_stats` writes */
   offheap_stats_field_count: { parameters: [], result: "u32" },
   /** (out: [*]f64, capacity: u32) -> i32 fields written, or a negative status */
   offheap_stats: { parameters: ["buffer", "u32"], result: "i32" },
+  /** (size: f64, alignment: u32, flags: u32, node: i32 or -1) -> f64 address, or a negative status */
+  offheap_alloc_ex: { parameters: ["f64", "u32", "u32", "i32"], result: "f64" },
+  /** () -> f64 bytes of cached regions given back to the OS */
+  offheap_trim: { parameters: [], result: "f64" },
+  /** (address: f64 region start) -> i32 status; keeps the region mapped until the matching unpin */
+  offheap_region_pin: { parameters: ["f64"], result: "i32" },
+  /** (address: f64 region start) -> i32 status; the last unpin of a freed region releases it */
+  offheap_region_unpin: { parameters: ["f64"], result: "i32" },
+  /** (address: f64) -> i32 backing: 0 4k, 1 thp, 2 hugetlb-2m, 3 hugetlb-1g; or a negative status */
+  offheap_backing_of: { parameters: ["f64"], result: "i32" },
+  /** (address: f64 of a touched page) -> i32 NUMA node, or a negative status */
+  offheap_node_of: { parameters: ["f64"], result: "i32" },
+  /** (address: f64) -> i32 policy: 0 default, 1 preferred, 2 bind, 3 interleave, 4 local; or status */
+  offheap_policy_of: { parameters: ["f64"], result: "i32" },
+  /** (out: [*]u32, capacity: u32) -> i32 number of online NUMA nodes (ids written up to capacity) */
+  offheap_numa_nodes: { parameters: ["buffer", "u32"], result: "i32" },
+  /** () -> i32 NUMA node of the calling thread's CPU */
+  offheap_current_node: { parameters: [], result: "i32" },
+  /** (out: [*]f64, capacity: u32) -> i32 fields of the effective options (see zig/src/ffi.zig) */
+  offheap_config: { parameters: ["buffer", "u32"], result: "i32" },
+  /** (size: f64) -> f64 address of a bare anonymous mmap (benchmark baseline), or a negative status */
+  offheap_os_map: { parameters: ["f64"], result: "f64" },
+  /** (address: f64, size: f64) -> i32 status; munmap of an `offheap_os_map` mapping */
+  offheap_os_unmap: { parameters: ["f64", "f64"], result: "i32" },
   /** () -> i32 SIMD level: 0 baseline, 1 avx2, 2 avx512 */
   offheap_simd_level: { parameters: [], result: "i32" },
+  // Vector kernels (zig/src/ffi_vectors.zig). Element types f32, f16, i8, binary; each has its own
+  // symbols so that every call site sees exactly one native function.
+  /** (a: [*]f32, b: [*]f32, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
+  offheap_score_f32: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
+  /** (query, rows: [*]f32, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_f32: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_f32_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_cross_f32: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
+  offheap_cross_f32_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
+  offheap_topk_f32: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
+  offheap_topk_f32_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (a: [*]u16 half bits, b: [*]u16 half bits, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
+  offheap_score_f16: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
+  /** (query, rows: [*]u16 half bits, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_f16: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_f16_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_cross_f16: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
+  offheap_cross_f16_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
+  offheap_topk_f16: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
+  offheap_topk_f16_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (a: [*]i8, b: [*]i8, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
+  offheap_score_i8: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
+  /** (query, rows: [*]i8, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_i8: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_i8_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_cross_i8: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
+  offheap_cross_i8_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
+  offheap_topk_i8: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
+  offheap_topk_i8_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (a: [*]u8 packed bits, b: [*]u8 packed bits, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
+  offheap_score_binary: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
+  /** (query, rows: [*]u8 packed bits, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_binary: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_binary_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_cross_binary: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
+  offheap_cross_binary_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
+  offheap_topk_binary: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
+  offheap_topk_binary_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (data: [*]f32, count: u32) -> f32 sum, read at full bandwidth (for measuring it) */
+  offheap_stream_sum_f32: { parameters: ["buffer", "u32"], result: "f32" },
+  /** (address: f64, count: u32) -> f32 sum, NaN for an invalid address */
+  offheap_stream_sum_f32_at: { parameters: ["f64", "u32"], result: "f32" },
   /** (a: [*]f32, b: [*]f32, len: u32) -> f32 */
   offheap_dot_f32: { parameters: ["buffer", "buffer", "u32"], result: "f32" },
 

@@ -7,6 +7,8 @@ const linux = std.os.linux;
 
 pub const SimdLevel = enum(u8) { baseline = 0, avx2 = 1, avx512 = 2 };
 pub const NumaPolicy = enum(u8) { local = 0, interleave = 1, preferred = 2 };
+/// huge: "auto" | "always" | "never". The numbering is ABI (offheap_alloc_ex flags).
+pub const HugeMode = enum(u2) { auto = 0, always = 1, never = 2 };
 
 pub const Config = struct {
     /// OFFHEAP_SIMD: force a lower kernel level (baseline|avx2|avx512); null picks the best.
@@ -21,6 +23,10 @@ pub const Config = struct {
     numa_policy: NumaPolicy = .local,
     /// OFFHEAP_POISON: fill freed small and medium blocks with 0xDE so stale reads are visible.
     poison: bool = false,
+    /// OFFHEAP_HUGE: the hugepage mode of allocations that name none (auto|always|never).
+    huge_mode: HugeMode = .auto,
+    /// OFFHEAP_HUGETLB_RETRY_MS: after a hugetlb mapping fails, how long to go straight to THP.
+    hugetlb_retry_ms: u64 = 1000,
 };
 
 var loaded: std.atomic.Value(bool) = .init(false);
@@ -51,6 +57,13 @@ pub fn fromEnvironment(lookup: Lookup) Config {
     if (lookup("OFFHEAP_HUGE_THRESHOLD")) |text| config.huge_threshold_bytes = parseSize("OFFHEAP_HUGE_THRESHOLD", text) orelse config.huge_threshold_bytes;
     if (lookup("OFFHEAP_NUMA")) |text| config.numa_policy = parseEnum(NumaPolicy, "OFFHEAP_NUMA", text) orelse config.numa_policy;
     if (lookup("OFFHEAP_POISON")) |text| config.poison = (parseSize("OFFHEAP_POISON", text) orelse 0) != 0;
+    if (lookup("OFFHEAP_HUGE")) |text| config.huge_mode = parseEnum(HugeMode, "OFFHEAP_HUGE", text) orelse config.huge_mode;
+    if (lookup("OFFHEAP_HUGETLB_RETRY_MS")) |text| config.hugetlb_retry_ms = parseSize("OFFHEAP_HUGETLB_RETRY_MS", text) orelse config.hugetlb_retry_ms;
+    // A threshold below the medium limit would send medium requests to mappings they cannot be
+    // served from; one above 1 GiB would make the region cache's bins meaningless.
+    if (config.huge_threshold_bytes < 16 << 10 or config.huge_threshold_bytes > 1 << 30) {
+        config.huge_threshold_bytes = warn(u64, "OFFHEAP_HUGE_THRESHOLD", "(out of range 16K..1G)") orelse (Config{}).huge_threshold_bytes;
+    }
     return config;
 }
 
@@ -104,6 +117,8 @@ test "an invalid environment value falls back to the default" {
             if (std.mem.eql(u8, key, "OFFHEAP_CACHE_BUDGET")) return "banana";
             if (std.mem.eql(u8, key, "OFFHEAP_SIMD")) return "AVX2";
             if (std.mem.eql(u8, key, "OFFHEAP_NUMA")) return "sideways";
+            if (std.mem.eql(u8, key, "OFFHEAP_HUGE_THRESHOLD")) return "1";
+            if (std.mem.eql(u8, key, "OFFHEAP_HUGE")) return "never";
             return null;
         }
     };
@@ -111,4 +126,6 @@ test "an invalid environment value falls back to the default" {
     try std.testing.expectEqual(@as(u64, 64 << 20), config.cache_budget_bytes);
     try std.testing.expectEqual(@as(?SimdLevel, .avx2), config.simd);
     try std.testing.expectEqual(NumaPolicy.local, config.numa_policy);
+    try std.testing.expectEqual(@as(u64, 2 << 20), config.huge_threshold_bytes);
+    try std.testing.expectEqual(HugeMode.never, config.huge_mode);
 }

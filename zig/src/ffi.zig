@@ -7,7 +7,8 @@
 //! counts as u32, results as f64 or i32. An export that returns an address or a size returns a
 //! negative status code in the same f64 on failure.
 //!
-//! ABI version 1:
+//! ABI version 2 (2 changed free of a mapped-tier region: it is cached, so a second free is
+//! DoubleFree, and the stats layout grew at its end):
 //!   offheap_abi_version() u32
 //!   offheap_alloc(size: f64, alignment: u32) f64            address, or status
 //!   offheap_alloc_zeroed(size: f64, alignment: u32) f64     address, or status
@@ -15,19 +16,35 @@
 //!   offheap_realloc(address: f64, size: f64) f64            new address, or status
 //!   offheap_usable_size(address: f64) f64                   bytes, or status
 //!   offheap_tier_of(address: f64) i32                       tier, or status
-//!   offheap_mapping_of(address: f64, out: *[2]f64) i32      writes base and length; status
+//!   offheap_mapping_of(address: f64, out: *[3]f64) i32      writes base, length, kind (1 segment,
+//!                                                           2 region); status
 //!   offheap_stats(out: [*]f64, capacity: u32) i32           fields written, or status
 //!   offheap_stats_field_count() u32
+//!   offheap_alloc_ex(size: f64, alignment: u32, flags: u32, node: i32) f64   address, or status
+//!   offheap_trim() f64                                      bytes given back to the OS
+//!   offheap_region_pin(address: f64) i32                    status
+//!   offheap_region_unpin(address: f64) i32                  status
+//!   offheap_backing_of(address: f64) i32                    0 4k, 1 thp, 2 hugetlb-2m, 3 hugetlb-1g
+//!   offheap_node_of(address: f64) i32                       NUMA node of the (touched) page
+//!   offheap_policy_of(address: f64) i32                     0 default 1 preferred 2 bind 3 interleave 4 local
+//!   offheap_numa_nodes(out: [*]u32, capacity: u32) i32      online node ids written (count), or status
+//!   offheap_current_node() i32                              node of the calling thread's CPU
+//!   offheap_config(out: [*]f64, capacity: u32) i32          the effective options (see configFields)
+//!   offheap_os_map(size: f64) f64 / offheap_os_unmap(address: f64, size: f64) i32
+//!                                                           a bare mmap/munmap, the benchmarks' baseline
 //! The vector kernels' exports live in ffi_vectors.zig.
 //! An alignment of 0 means the default (16 bytes).
 const std = @import("std");
 const heap = @import("heap.zig");
+const numa = @import("numa.zig");
+const config = @import("config.zig");
+const os = @import("os.zig");
 const stats = @import("stats.zig");
 const thread_heap = @import("thread_heap.zig");
 const status = @import("status.zig");
 const Error = status.Error;
 
-pub const abi_version: u32 = 1;
+pub const abi_version: u32 = 2;
 
 /// Largest integer an f64 holds exactly; sizes above it cannot have come from a valid JS number.
 const f64_integer_max: f64 = 9007199254740992.0;
@@ -107,11 +124,12 @@ export fn offheap_tier_of(address: f64) i32 {
     return @backingInt(tier);
 }
 
-export fn offheap_mapping_of(address: f64, out: ?*[2]f64) i32 {
+export fn offheap_mapping_of(address: f64, out: ?*[3]f64) i32 {
     const target = out orelse return status.code(error.InvalidArgument);
     const checked = addressArgument(address) catch |err| return status.code(err);
     const mapping = heap.mappingOf(checked) catch |err| return status.code(err);
-    target.* = .{ @floatFromInt(mapping.base), @floatFromInt(mapping.len_bytes) };
+    const kind = @import("segment_map.zig").lookup(checked).kind;
+    target.* = .{ @floatFromInt(mapping.base), @floatFromInt(mapping.len_bytes), @floatFromInt(@backingInt(kind)) };
     return 0;
 }
 
@@ -135,6 +153,141 @@ export fn offheap_stats(out: ?[*]f64, capacity: u32) i32 {
     return stats.field_count;
 }
 
+/// offheap_alloc_ex flag bits.
+pub const Flags = struct {
+    pub const zero: u32 = 1 << 0;
+    /// Two bits: 0 the configured default, 1 auto, 2 always, 3 never.
+    pub const huge_shift: u5 = 1;
+    /// Two bits: 0 the configured default, 1 local, 2 interleave, 3 preferred.
+    pub const numa_shift: u5 = 3;
+    /// Two bits: 0 none, 1 sequential, 2 random, 3 willneed.
+    pub const advice_shift: u5 = 5;
+    pub const collapse: u32 = 1 << 7;
+    pub const known: u32 = (1 << 8) - 1;
+};
+
+/// Decodes the flags and node of offheap_alloc_ex into a request; rejects unknown bits.
+fn requestArgument(size_bytes: usize, alignment: u32, flags: u32, node: i32) Error!heap.Request {
+    if (flags & ~Flags.known != 0) return error.InvalidArgument;
+    if (node < -1) return error.InvalidNode;
+    var request: heap.Request = .{ .size_bytes = size_bytes, .alignment_bytes = try alignmentArgument(alignment) };
+    request.zero = flags & Flags.zero != 0;
+    request.collapse = flags & Flags.collapse != 0;
+    request.huge_mode = switch ((flags >> Flags.huge_shift) & 3) {
+        0 => null,
+        1 => .auto,
+        2 => .always,
+        else => .never,
+    };
+    const node_wanted: ?u32 = if (node >= 0) @intCast(node) else null;
+    request.placement = switch ((flags >> Flags.numa_shift) & 3) {
+        0 => if (node_wanted) |wanted| .{ .mode = .bind, .node = wanted } else .{},
+        1 => .{ .mode = .local },
+        2 => .{ .mode = .interleave },
+        else => .{ .mode = .preferred, .node = node_wanted },
+    };
+    if (request.placement.mode == .local or request.placement.mode == .interleave) {
+        if (node_wanted != null) return error.InvalidArgument;
+    }
+    request.advice = @enumFromInt((flags >> Flags.advice_shift) & 3);
+    return request;
+}
+
+export fn offheap_alloc_ex(size: f64, alignment: u32, flags: u32, node: i32) f64 {
+    const size_bytes = sizeArgument(size) catch |err| return failure(err);
+    const request = requestArgument(size_bytes, alignment, flags, node) catch |err| return failure(err);
+    return addressResult(heap.allocEx(request));
+}
+
+export fn offheap_trim() f64 {
+    return @floatFromInt(heap.trim());
+}
+
+export fn offheap_region_pin(address: f64) i32 {
+    const checked = addressArgument(address) catch |err| return status.code(err);
+    heap.pinRegion(checked) catch |err| return status.code(err);
+    return 0;
+}
+
+export fn offheap_region_unpin(address: f64) i32 {
+    const checked = addressArgument(address) catch |err| return status.code(err);
+    heap.unpinRegion(checked) catch |err| return status.code(err);
+    return 0;
+}
+
+export fn offheap_backing_of(address: f64) i32 {
+    const checked = addressArgument(address) catch |err| return status.code(err);
+    const backing = heap.backingOf(checked) catch |err| return status.code(err);
+    return @backingInt(backing);
+}
+
+/// The NUMA node of the page at `address`, which must be offheap memory (touched first).
+export fn offheap_node_of(address: f64) i32 {
+    const checked = addressArgument(address) catch |err| return status.code(err);
+    _ = heap.mappingOf(checked) catch |err| return status.code(err);
+    const node = numa.nodeOf(checked) catch |err| return status.code(err);
+    return @intCast(node);
+}
+
+export fn offheap_policy_of(address: f64) i32 {
+    const checked = addressArgument(address) catch |err| return status.code(err);
+    _ = heap.mappingOf(checked) catch |err| return status.code(err);
+    const mode = numa.modeOf(checked) catch |err| return status.code(err);
+    return @intCast(@backingInt(mode));
+}
+
+export fn offheap_numa_nodes(out: ?[*]u32, capacity: u32) i32 {
+    const target = out orelse return status.code(error.InvalidArgument);
+    const mask = numa.onlineMask();
+    var count: u32 = 0;
+    for (0..numa.mask_bits) |node| {
+        if (mask[node / 64] & (@as(u64, 1) << @intCast(node % 64)) == 0) continue;
+        if (count < capacity) target[count] = @intCast(node);
+        count += 1;
+    }
+    return @intCast(count);
+}
+
+export fn offheap_current_node() i32 {
+    return @intCast(numa.currentNode());
+}
+
+/// The effective options, in this order (append only): cache budget bytes, decay ms, huge threshold
+/// bytes, NUMA policy (0 local, 1 interleave, 2 preferred), poison (0/1), huge mode (0 auto,
+/// 1 always, 2 never), hugetlb retry ms.
+export fn offheap_config(out: ?[*]f64, capacity: u32) i32 {
+    const target = out orelse return status.code(error.InvalidArgument);
+    const options = config.get();
+    const values = [_]f64{
+        @floatFromInt(options.cache_budget_bytes),     @floatFromInt(options.decay_ms),
+        @floatFromInt(options.huge_threshold_bytes),   @floatFromInt(@backingInt(options.numa_policy)),
+        @floatFromInt(@intFromBool(options.poison)),   @floatFromInt(@backingInt(options.huge_mode)),
+        @floatFromInt(options.hugetlb_retry_ms),
+    };
+    for (values, 0..) |value, i| if (i < capacity) {
+        target[i] = value;
+    };
+    return values.len;
+}
+
+/// A bare anonymous mmap, for the benchmarks' baseline; not offheap memory (free it with os_unmap).
+export fn offheap_os_map(size: f64) f64 {
+    const size_bytes = sizeArgument(size) catch |err| return failure(err);
+    const len_bytes = std.mem.alignForward(usize, size_bytes, os.page_size_bytes);
+    const memory = os.map(len_bytes, .{}) catch |err| return failure(err);
+    return @floatFromInt(@intFromPtr(memory));
+}
+
+export fn offheap_os_unmap(address: f64, size: f64) i32 {
+    const checked = addressArgument(address) catch |err| return status.code(err);
+    const size_bytes = sizeArgument(size) catch |err| return status.code(err);
+    if (checked % os.page_size_bytes != 0) return status.code(error.InvalidArgument);
+    // Refuse to unmap offheap's own memory through the back door.
+    if (@import("segment_map.zig").lookup(checked).kind != .none) return status.code(error.InvalidArgument);
+    os.unmap(@ptrFromInt(checked), std.mem.alignForward(usize, size_bytes, os.page_size_bytes));
+    return 0;
+}
+
 test "arguments that are not sizes or addresses are rejected before any work" {
     try std.testing.expectEqual(failure(error.InvalidSize), offheap_alloc(0, 0));
     try std.testing.expectEqual(failure(error.InvalidSize), offheap_alloc(-1, 0));
@@ -155,9 +308,40 @@ test "alloc, usable size, mapping and free through the ABI" {
     try std.testing.expect(address > 0);
     try std.testing.expectEqual(@as(f64, 0), @mod(address, 64));
     try std.testing.expect(offheap_usable_size(address) >= 1000);
-    var mapping: [2]f64 = undefined;
+    var mapping: [3]f64 = undefined;
     try std.testing.expectEqual(@as(i32, 0), offheap_mapping_of(address, &mapping));
     try std.testing.expect(mapping[0] <= address and address + 1000 <= mapping[0] + mapping[1]);
     try std.testing.expectEqual(@as(i32, 0), offheap_free(address));
     try std.testing.expectEqual(status.code(error.DoubleFree), offheap_free(address));
+}
+
+test "alloc_ex decodes flags, rejects unknown bits and nodes" {
+    try std.testing.expectEqual(failure(error.InvalidArgument), offheap_alloc_ex(64, 0, 1 << 8, -1));
+    try std.testing.expectEqual(failure(error.InvalidNode), offheap_alloc_ex(64 << 10, 0, 0, numa.mask_bits + 5));
+    try std.testing.expectEqual(failure(error.InvalidNode), offheap_alloc_ex(64 << 10, 0, 0, -2));
+    try std.testing.expectEqual(failure(error.InvalidAlignment), offheap_alloc_ex(64 << 10, 8192, 0, -1));
+    const aligned = offheap_alloc_ex(64 << 10, 2 << 20, 2 << Flags.huge_shift, -1);
+    try std.testing.expect(aligned > 0);
+    try std.testing.expectEqual(@as(f64, 0), @mod(aligned, 2 << 20));
+    try std.testing.expectEqual(@as(i32, 3), offheap_tier_of(aligned));
+    try std.testing.expectEqual(@as(i32, 3), offheap_free(aligned));
+    const bound = offheap_alloc_ex(1 << 20, 0, Flags.zero, @intCast(numa.currentNode()));
+    try std.testing.expect(bound > 0);
+    const bytes: [*]u8 = @ptrFromInt(@as(usize, @intFromFloat(bound)));
+    bytes[0] = 1;
+    try std.testing.expectEqual(@as(i32, @intCast(numa.currentNode())), offheap_node_of(bound));
+    try std.testing.expectEqual(@as(i32, 2), offheap_policy_of(bound));
+    try std.testing.expectEqual(@as(i32, 2), offheap_free(bound));
+}
+
+test "pinned regions defer their release; trim empties the cache" {
+    const address = offheap_alloc(100 << 10, 0);
+    try std.testing.expectEqual(@as(i32, 0), offheap_region_pin(address));
+    try std.testing.expectEqual(@as(i32, 2), offheap_free(address));
+    try std.testing.expectEqual(status.code(error.DoubleFree), offheap_free(address));
+    try std.testing.expectEqual(status.code(error.DoubleFree), offheap_region_pin(address));
+    try std.testing.expectEqual(@as(i32, 0), offheap_region_unpin(address));
+    try std.testing.expectEqual(status.code(error.DoubleFree), offheap_free(address));
+    try std.testing.expect(offheap_trim() >= 100 << 10);
+    try std.testing.expectEqual(status.code(error.NotOwned), offheap_free(address));
 }

@@ -1,18 +1,24 @@
-//! The allocator's front door: routes a request to its tier by size and alignment, and routes a
+//! The allocator's front door: routes a request to its tier by size and options, and routes a
 //! free by asking the segment map who owns the address. Everything the C ABI offers about memory
-//! (alloc, zeroed alloc, free, realloc, usable size, tier, region) is implemented here once.
+//! (alloc, zeroed alloc, free, realloc, usable size, tier, region, placement) is implemented here.
 //!
 //! Tiers by size:   small  <= 1 KiB   size classes in thread-local pages
 //!                  medium <= 16 KiB  the same machinery, larger classes
-//!                  mapped  > 16 KiB  a mapping of its own (region.zig)
+//!                  mapped <= 2 MiB   a mapping of its own, recycled through the region cache
+//!                  huge    > 2 MiB   hugetlb or THP mappings (huge.zig); also any size with
+//!                                    huge: "always". The 2 MiB is OFFHEAP_HUGE_THRESHOLD.
 const std = @import("std");
 const assert = std.debug.assert;
 const os = @import("os.zig");
+const config = @import("config.zig");
+const numa = @import("numa.zig");
+const huge = @import("huge.zig");
 const size_class = @import("size_class.zig");
 const segment_map = @import("segment_map.zig");
 const segment_zig = @import("segment.zig");
 const thread_heap = @import("thread_heap.zig");
 const region_zig = @import("region.zig");
+const region_cache = @import("region_cache.zig");
 const stats = @import("stats.zig");
 const Error = @import("status.zig").Error;
 const Segment = segment_zig.Segment;
@@ -22,9 +28,28 @@ pub const Tier = stats.Tier;
 
 /// Sizes must fit an f64 exactly and leave room for rounding; nothing larger can be mapped anyway.
 pub const size_max_bytes: usize = 1 << 46;
-/// The largest alignment every tier guarantees; huge-tier mappings are 4 MiB-aligned regardless.
+/// The largest alignment every tier guarantees.
 pub const alignment_max_bytes: usize = os.page_size_bytes;
+/// The largest alignment of the huge tier (its mappings start on 4 MiB chunks).
+pub const alignment_huge_max_bytes: usize = huge.page_2m_bytes;
 pub const alignment_default_bytes: usize = 16;
+pub const medium_max_bytes: usize = size_class.medium_max_bytes;
+
+/// madvise hints a caller may ask for on a mapped or huge allocation.
+pub const Advice = enum(u2) { none = 0, sequential = 1, random = 2, will_need = 3 };
+
+/// Everything an allocation can ask for (offheap_alloc_ex). `alloc` is this with the defaults.
+pub const Request = struct {
+    size_bytes: usize,
+    alignment_bytes: usize = alignment_default_bytes,
+    zero: bool = false,
+    /// null: the configured default (OFFHEAP_HUGE).
+    huge_mode: ?huge.Mode = null,
+    /// .default: the configured policy (OFFHEAP_NUMA), which keeps the region cacheable.
+    placement: numa.Placement = .{},
+    advice: Advice = .none,
+    collapse: bool = false,
+};
 
 pub fn checkRequest(size_bytes: usize, alignment_bytes: usize) Error!void {
     if (size_bytes == 0 or size_bytes > size_max_bytes) return error.InvalidSize;
@@ -45,24 +70,135 @@ pub inline fn alloc(size_bytes: usize, alignment_bytes: usize) Error!usize {
         assert(address % alignment_bytes == 0);
         return address;
     }
-    const region = try region_zig.create(size_bytes, .mapped);
-    heap.counters.countAlloc(region.tier, region.mapped_bytes);
-    assert(region.base % alignment_bytes == 0);
-    return region.base;
+    return allocRegion(heap, .{ .size_bytes = size_bytes, .alignment_bytes = alignment_bytes });
 }
 
 /// Zeroed memory. Fresh mappings are already zero, so only recycled blocks are cleared.
 pub fn allocZeroed(size_bytes: usize, alignment_bytes: usize) Error!usize {
-    const address = try alloc(size_bytes, alignment_bytes);
-    switch (segment_map.lookup(address).kind) {
-        .segment => {
-            const bytes: [*]u8 = @ptrFromInt(address);
-            @memset(bytes[0..size_bytes], 0);
-        },
-        .region => {},
-        .none => unreachable,
+    return allocEx(.{ .size_bytes = size_bytes, .alignment_bytes = alignment_bytes, .zero = true });
+}
+
+fn hugeModeOf(request: Request) huge.Mode {
+    return request.huge_mode orelse config.get().huge_mode;
+}
+
+/// The tier a valid request goes to.
+pub fn tierFor(request: Request) Tier {
+    if (request.size_bytes > config.get().huge_threshold_bytes) return .huge;
+    if (hugeModeOf(request) == .always) return .huge;
+    if (request.size_bytes > medium_max_bytes) return .mapped;
+    return if (request.size_bytes > size_class.small_max_bytes) .medium else .small;
+}
+
+/// Validates every field of a request against the tier it routes to and the machine's topology.
+pub fn checkRequestEx(request: Request) Error!void {
+    if (request.size_bytes == 0 or request.size_bytes > size_max_bytes) return error.InvalidSize;
+    if (!std.math.isPowerOfTwo(request.alignment_bytes)) return error.InvalidAlignment;
+    const limit = if (tierFor(request) == .huge) alignment_huge_max_bytes else alignment_max_bytes;
+    if (request.alignment_bytes > limit) return error.InvalidAlignment;
+    try numa.validate(request.placement);
+}
+
+/// An allocation with every option. Small and medium requests ignore the placement options (their
+/// pages are shared by many blocks); zeroing applies to every tier.
+pub fn allocEx(request: Request) Error!usize {
+    try checkRequestEx(request);
+    const heap = try thread_heap.get();
+    const tier = tierFor(request);
+    if (tier == .small or tier == .medium) {
+        const class = size_class.classFor(request.size_bytes, request.alignment_bytes).?;
+        const address = try heap.alloc(class);
+        heap.counters.countAlloc(tierOfClass(class), size_class.blockBytes(class));
+        if (request.zero) @memset(@as([*]u8, @ptrFromInt(address))[0..request.size_bytes], 0);
+        return address;
     }
-    return address;
+    return allocRegion(heap, request);
+}
+
+/// The default placement: the configured policy, applied to every region alike (so cached regions
+/// can be reused by any default request).
+fn defaultPlacement() numa.Placement {
+    return switch (config.get().numa_policy) {
+        .local => .{},
+        .interleave => .{ .mode = .interleave },
+        .preferred => .{ .mode = .preferred },
+    };
+}
+
+fn homeNode(placement: numa.Placement) i32 {
+    return switch (placement.mode) {
+        .interleave => -1,
+        .bind, .preferred => @intCast(placement.node orelse numa.currentNode()),
+        .default, .local => @intCast(numa.currentNode()),
+    };
+}
+
+fn allocRegion(heap: *thread_heap.ThreadHeap, request: Request) Error!usize {
+    const tier = tierFor(request);
+    const explicit = request.placement.mode != .default;
+    const bin: ?region_cache.Bin = if (tier == .mapped and !explicit) region_cache.binOf(request.size_bytes) else null;
+    var region: *Region = undefined;
+    var fresh = true;
+    if (bin) |wanted| {
+        if (region_cache.take(wanted)) |cached| {
+            region = cached;
+            fresh = false;
+        }
+        heap.counters.countCache(tier, !fresh);
+    }
+    if (fresh) region = try mapRegion(request, tier, bin);
+    errdefer _ = freeRegion(heap, region) catch {};
+    if (request.zero and !fresh) @memset(@as([*]u8, @ptrFromInt(region.base))[0..request.size_bytes], 0);
+    if (request.advice != .none) try adviseRegion(region, request.advice);
+    heap.counters.countAlloc(tier, region.mapped_bytes);
+    stats.regionLive(tier, region.mapped_bytes);
+    assert(region.base % request.alignment_bytes == 0);
+    return region.base;
+}
+
+fn mapRegion(request: Request, tier: Tier, bin: ?region_cache.Bin) Error!*Region {
+    const placement = if (request.placement.mode == .default) defaultPlacement() else request.placement;
+    const spec: region_zig.Spec = .{
+        .tier = tier,
+        .bin = bin,
+        .huge_mode = hugeModeOf(request),
+        .collapse = request.collapse,
+        .node = homeNode(placement),
+    };
+    // A miss is a slow path anyway: a good moment to give idle cached pages back.
+    region_cache.maybeDecay(@import("clock.zig").coarseNs());
+    const region = try region_zig.create(request.size_bytes, spec);
+    numa.apply(region.base, region.mapped_bytes, placement) catch |err| {
+        region_zig.kill(blk: {
+            _ = region_zig.markFreed(region) catch unreachable;
+            break :blk region;
+        });
+        region_zig.destroy(region);
+        return err;
+    };
+    return region;
+}
+
+fn adviseRegion(region: *Region, advice: Advice) Error!void {
+    const value: os.Advice = switch (advice) {
+        .none => unreachable,
+        .sequential => .sequential,
+        .random => .random,
+        .will_need => .will_need,
+    };
+    os.advise(@ptrFromInt(region.base), region.mapped_bytes, value) catch return error.Unsupported;
+    region.advised = value != .will_need;
+}
+
+/// Marks a region freed and releases it now, or leaves that to the last unpin.
+fn freeRegion(heap: *thread_heap.ThreadHeap, region: *Region) Error!Tier {
+    const tier = region.tier;
+    const mapped_bytes = region.mapped_bytes;
+    const release_now = try region_zig.markFreed(region);
+    heap.counters.countFree(tier, mapped_bytes);
+    stats.regionDead(tier, mapped_bytes);
+    if (release_now) region_zig.release(region);
+    return tier;
 }
 
 /// Frees `address` and returns the tier it came from.
@@ -91,14 +227,59 @@ pub inline fn free(address: usize) Error!Tier {
         },
         .region => {
             const region = try region_zig.locate(@ptrFromInt(entry.pointer), address);
-            const tier = region.tier;
-            const mapped_bytes = region.mapped_bytes;
-            try region_zig.destroy(region);
-            const heap = try thread_heap.get();
-            heap.counters.countFree(tier, mapped_bytes);
-            return tier;
+            return freeRegion(try thread_heap.get(), region);
         },
     }
+}
+
+/// The live region that starts at `address` (for pins, backing and placement queries).
+pub fn regionAt(address: usize) Error!*Region {
+    const entry = segment_map.lookup(address);
+    return switch (entry.kind) {
+        .none => error.NotOwned,
+        .segment => error.InvalidArgument,
+        .region => region_zig.locate(@ptrFromInt(entry.pointer), address),
+    };
+}
+
+/// Pins the live region starting at `address` so its memory outlives a free (views.ts).
+pub fn pinRegion(address: usize) Error!void {
+    const region = try regionAt(address);
+    try region_zig.pin(region);
+    // The descriptor may have been recycled for another region between the lookup and the pin.
+    if (region.base != address) {
+        if (region_zig.unpin(region) catch false) region_zig.release(region);
+        return error.NotOwned;
+    }
+}
+
+/// Drops a pin taken by `pinRegion`; releases a freed region on its last unpin.
+pub fn unpinRegion(address: usize) Error!void {
+    const entry = segment_map.lookup(address);
+    if (entry.kind != .region) return error.NotOwned;
+    const region: *Region = @ptrFromInt(entry.pointer);
+    if (region.base != address) return error.InteriorPointer;
+    if (try region_zig.unpin(region)) region_zig.release(region);
+}
+
+/// The pages backing the block at `address`: segments are always small pages.
+pub fn backingOf(address: usize) Error!huge.Backing {
+    const entry = segment_map.lookup(address);
+    return switch (entry.kind) {
+        .none => error.NotOwned,
+        .segment => .small_pages,
+        .region => blk: {
+            const region: *Region = @ptrFromInt(entry.pointer);
+            if (address - region.base >= region.mapped_bytes) return error.NotOwned;
+            break :blk region.backing;
+        },
+    };
+}
+
+/// Gives cached regions back to the OS and lets hugetlb be tried again. Returns bytes released.
+pub fn trim() u64 {
+    huge.forgetFailures();
+    return region_cache.trim();
 }
 
 /// Usable bytes of the live block at `address` (at least what was asked for).
@@ -158,7 +339,8 @@ test "every tier boundary routes to the right tier and round-trips" {
     const cases = [_]struct { size: usize, tier: Tier }{
         .{ .size = 1, .tier = .small },             .{ .size = 1024, .tier = .small },
         .{ .size = 1025, .tier = .medium },         .{ .size = 16 * 1024, .tier = .medium },
-        .{ .size = 16 * 1024 + 1, .tier = .mapped }, .{ .size = 3 << 20, .tier = .mapped },
+        .{ .size = 16 * 1024 + 1, .tier = .mapped }, .{ .size = 2 << 20, .tier = .mapped },
+        .{ .size = (2 << 20) + 1, .tier = .huge },
     };
     for (cases) |case| {
         const address = try alloc(case.size, 16);
@@ -183,7 +365,10 @@ test "bad requests and bad frees give precise errors" {
     const big = try alloc(100 * 1024, 16);
     try std.testing.expectError(error.InteriorPointer, free(big + 4096));
     _ = try free(big);
-    try std.testing.expectError(error.NotOwned, free(big));
+    try std.testing.expectError(error.DoubleFree, free(big));
+    const huge_block = try alloc(3 << 20, 16);
+    _ = try free(huge_block);
+    try std.testing.expectError(error.NotOwned, free(huge_block));
 }
 
 test "realloc keeps contents across classes and tiers" {

@@ -17,6 +17,10 @@ test {
     _ = @import("stats.zig");
     _ = @import("thread_heap.zig");
     _ = @import("region.zig");
+    _ = @import("region_cache.zig");
+    _ = @import("huge.zig");
+    _ = @import("numa.zig");
+    _ = @import("clock.zig");
     _ = @import("heap.zig");
     _ = @import("ffi.zig");
     _ = @import("ffi_vectors.zig");

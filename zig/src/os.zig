@@ -13,6 +13,16 @@ pub const address_limit: usize = 1 << 47;
 
 pub const MapError = error{OutOfMemory};
 
+/// Every successful mmap and munmap the allocator makes, so tests and benchmarks can prove that a
+/// cache hit maps nothing. Slow-path only, so atomic.
+pub var map_calls: std.atomic.Value(u64) = .init(0);
+pub var unmap_calls: std.atomic.Value(u64) = .init(0);
+
+/// MAP_HUGETLB and the page-size selectors, which `linux.MAP` cannot express (see ZIG.md).
+pub const map_hugetlb: u32 = 0x40000;
+pub const map_huge_2mb: u32 = 21 << 26;
+pub const map_huge_1gb: u32 = 30 << 26;
+
 /// Reads and writes, private and anonymous: the only kind of mapping the allocator uses.
 pub const MapOptions = struct {
     /// Ask the kernel not to reserve swap; used for large sparse tables such as the segment map.
@@ -31,6 +41,7 @@ pub fn map(len_bytes: usize, options: MapOptions) MapError![*]align(page_size_by
     const result = linux.mmap(null, len_bytes, .{ .READ = true, .WRITE = true }, flags, -1, 0);
     if (linux.errno(result) != .SUCCESS) return error.OutOfMemory;
     assert(result % page_size_bytes == 0);
+    _ = map_calls.fetchAdd(1, .monotonic);
     if (result + len_bytes > address_limit) {
         unmap(@ptrFromInt(result), len_bytes);
         return error.OutOfMemory;
@@ -56,11 +67,26 @@ pub fn mapAligned(len_bytes: usize, alignment_bytes: usize, options: MapOptions)
     return @ptrFromInt(aligned);
 }
 
+/// Replaces the pages of [address, address + len_bytes), which the caller already owns as a
+/// mapping, with a fresh mapping carrying `extra_flags` (MAP_FIXED). Used to swap a 4 KiB placeholder
+/// for hugetlb pages at a chosen alignment. On failure the old mapping is left exactly as it was.
+pub fn mapFixed(address: usize, len_bytes: usize, extra_flags: u32) MapError!void {
+    assert(address % page_size_bytes == 0);
+    assert(len_bytes % page_size_bytes == 0);
+    var flags: linux.MAP = .{ .TYPE = .PRIVATE, .ANONYMOUS = true, .FIXED = true };
+    flags = @bitCast(@as(u32, @bitCast(flags)) | extra_flags);
+    const result = linux.mmap(@ptrFromInt(address), len_bytes, .{ .READ = true, .WRITE = true }, flags, -1, 0);
+    if (linux.errno(result) != .SUCCESS) return error.OutOfMemory;
+    assert(result == address);
+    _ = map_calls.fetchAdd(1, .monotonic);
+}
+
 pub fn unmap(ptr: [*]align(page_size_bytes) u8, len_bytes: usize) void {
     assert(len_bytes % page_size_bytes == 0);
     const result = linux.munmap(ptr, len_bytes);
     // munmap only fails for arguments we control (alignment, range); that is a bug, not a condition.
     assert(linux.errno(result) == .SUCCESS);
+    _ = unmap_calls.fetchAdd(1, .monotonic);
 }
 
 /// Advice values, including those `linux.MADV` lacks in this Zig version.

@@ -3,25 +3,72 @@
 //! entries outright, and its descriptor lives out of band, so the user's memory starts exactly at
 //! the mapping (page-aligned, and chunk-aligned for hugepages).
 //!
+//! A region's life is one atomic word: a state in the top two bits and a pin count below.
+//!   live    handed out to the user; JavaScript views may pin it.
+//!   cached  freed; owned by the freeing thread or sitting in the region cache. Still mapped and
+//!           still published, so a second free finds it and reports DoubleFree.
+//!   zombie  freed while pinned by a view (possibly in another Worker): stays mapped and published
+//!           until the last unpin, which releases it.
+//!   dead    leaving: about to be unpublished and unmapped; the descriptor is then recycled.
+//!
 //! Descriptors come from a small slab guarded by a spin lock: every path through here already costs
-//! an mmap or munmap, which dwarfs the lock.
+//! an mmap or munmap, which dwarfs the lock. Descriptors are never unmapped, so a racing reader that
+//! loaded a stale segment-map entry touches recycled metadata, never unmapped memory.
 const std = @import("std");
 const assert = std.debug.assert;
 const os = @import("os.zig");
+const huge = @import("huge.zig");
 const segment_map = @import("segment_map.zig");
 const stats = @import("stats.zig");
+const region_cache = @import("region_cache.zig");
 const SpinLock = @import("spin_lock.zig").SpinLock;
 const Error = @import("status.zig").Error;
 
-pub const State = enum(u8) { live, freed };
+pub const State = enum(u2) { live = 0, cached = 1, zombie = 2, dead = 3 };
+
+const state_shift: u5 = 30;
+const pins_mask: u32 = (1 << state_shift) - 1;
+
+fn word(state: State, pins: u32) u32 {
+    assert(pins <= pins_mask);
+    return (@as(u32, @backingInt(state)) << state_shift) | pins;
+}
+
+fn stateOf(value: u32) State {
+    return @fromBackingInt(@as(u2, @intCast(value >> state_shift)));
+}
+
+/// Intrusive links for the region cache's lists (see region_cache.zig).
+pub const Links = struct { prev: ?*Region = null, next: ?*Region = null };
 
 pub const Region = struct {
     base: usize,
     /// Bytes mapped (a multiple of the page size); what `usableSize` reports.
     mapped_bytes: usize,
     tier: stats.Tier,
-    state: std.atomic.Value(State),
-    next_free: ?*Region,
+    backing: huge.Backing,
+    /// The region cache bin this region returns to when freed, or null if it is unmapped instead
+    /// (huge regions, and regions with an explicit NUMA placement).
+    bin: ?u8,
+    /// Whether the user gave madvise advice that must be undone before the region is reused.
+    advised: bool,
+    /// The node the region's bytes are counted on in the statistics; -1 for interleaved.
+    node: i32,
+    lifecycle: std.atomic.Value(u32),
+    /// Cache bookkeeping, guarded by the cache lock.
+    cached_at_ns: u64 = 0,
+    purged: bool = false,
+    bin_links: Links = .{},
+    age_links: Links = .{},
+    next_free: ?*Region = null,
+
+    pub fn state(region: *const Region) State {
+        return stateOf(region.lifecycle.load(.acquire));
+    }
+
+    pub fn mapping(region: *const Region) huge.Mapping {
+        return .{ .base = region.base, .mapped_bytes = region.mapped_bytes, .backing = region.backing };
+    }
 };
 
 const slab_bytes: usize = 64 * 1024;
@@ -50,51 +97,157 @@ fn dropDescriptor(descriptor: *Region) void {
     free_descriptors = descriptor;
 }
 
-/// Maps a region of at least `size_bytes`, chunk-aligned, and publishes it.
-pub fn create(size_bytes: usize, tier: stats.Tier) Error!*Region {
+/// How to map a new region.
+pub const Spec = struct {
+    tier: stats.Tier,
+    /// For the mapped tier: the cache bin (the size is the bin's size). Null maps exactly.
+    bin: ?region_cache.Bin = null,
+    huge_mode: huge.Mode = .auto,
+    collapse: bool = false,
+    node: i32 = -1,
+};
+
+fn mapFor(size_bytes: usize, spec: Spec) Error!huge.Mapping {
+    if (spec.tier == .huge) return huge.map(size_bytes, spec.huge_mode, spec.collapse);
+    const len_bytes = if (spec.bin) |bin| bin.bytes else std.mem.alignForward(usize, size_bytes, os.page_size_bytes);
+    assert(len_bytes >= size_bytes);
+    const memory = try os.mapAligned(len_bytes, segment_map.chunk_bytes, .{});
+    return .{ .base = @intFromPtr(memory), .mapped_bytes = len_bytes, .backing = .small_pages };
+}
+
+/// Maps a region of at least `size_bytes`, chunk-aligned, and publishes it in state `live`.
+pub fn create(size_bytes: usize, spec: Spec) Error!*Region {
     assert(size_bytes > 0);
-    const mapped_bytes = std.mem.alignForward(usize, size_bytes, os.page_size_bytes);
-    const memory = try os.mapAligned(mapped_bytes, segment_map.chunk_bytes, .{});
+    assert(spec.tier == .mapped or spec.tier == .huge);
+    const mapped = try mapFor(size_bytes, spec);
     const descriptor = newDescriptor() catch |err| {
-        os.unmap(memory, mapped_bytes);
+        huge.unmap(mapped);
         return err;
     };
-    descriptor.* = .{ .base = @intFromPtr(memory), .mapped_bytes = mapped_bytes, .tier = tier, .state = .init(.live), .next_free = null };
-    segment_map.publish(descriptor.base, mapped_bytes, segment_map.encode(.region, @intFromPtr(descriptor))) catch |err| {
+    descriptor.* = .{
+        .base = mapped.base,
+        .mapped_bytes = mapped.mapped_bytes,
+        .tier = spec.tier,
+        .backing = mapped.backing,
+        .bin = if (spec.bin) |bin| bin.index else null,
+        .advised = false,
+        .node = spec.node,
+        .lifecycle = .init(word(.live, 0)),
+    };
+    segment_map.publish(descriptor.base, mapped.mapped_bytes, segment_map.encode(.region, @intFromPtr(descriptor))) catch |err| {
         dropDescriptor(descriptor);
-        os.unmap(memory, mapped_bytes);
+        huge.unmap(mapped);
         return err;
     };
-    _ = stats.global.region_bytes_mapped.fetchAdd(mapped_bytes, .monotonic);
+    stats.regionMapped(spec.tier, spec.node, @intCast(mapped.mapped_bytes));
     return descriptor;
+}
+
+/// Unpublishes and unmaps a region in state `dead`, then recycles its descriptor.
+pub fn destroy(region: *Region) void {
+    assert(region.state() == .dead);
+    const mapped = region.mapping();
+    stats.regionUnmapped(region.tier, region.node, @intCast(mapped.mapped_bytes));
+    segment_map.retract(mapped.base, mapped.mapped_bytes);
+    huge.unmap(mapped);
+    dropDescriptor(region);
 }
 
 /// The region `address` starts, or the precise reason it is not one.
 pub fn locate(descriptor: *Region, address: usize) Error!*Region {
     if (address != descriptor.base) return error.InteriorPointer;
-    if (descriptor.state.load(.acquire) != .live) return error.DoubleFree;
+    if (descriptor.state() != .live) return error.DoubleFree;
     return descriptor;
 }
 
-/// Unpublishes and unmaps. Exactly one of two racing frees wins the state change; the other gets
-/// `DoubleFree` and touches nothing.
-pub fn destroy(descriptor: *Region) Error!void {
-    if (descriptor.state.cmpxchgStrong(.live, .freed, .acq_rel, .monotonic) != null) return error.DoubleFree;
-    const base = descriptor.base;
-    const mapped_bytes = descriptor.mapped_bytes;
-    segment_map.retract(base, mapped_bytes);
-    os.unmap(@ptrFromInt(base), mapped_bytes);
-    _ = stats.global.region_bytes_mapped.fetchSub(mapped_bytes, .monotonic);
-    dropDescriptor(descriptor);
+/// Marks a live region freed. Exactly one of two racing frees wins; the other gets DoubleFree.
+/// Returns true when the caller must now `release` it (no pins), false when the last unpin will.
+pub fn markFreed(region: *Region) Error!bool {
+    var current = region.lifecycle.load(.acquire);
+    for (0..1 << 20) |_| {
+        if (stateOf(current) != .live) return error.DoubleFree;
+        const pins = current & pins_mask;
+        const next = if (pins == 0) word(.cached, 0) else word(.zombie, pins);
+        current = region.lifecycle.cmpxchgWeak(current, next, .acq_rel, .acquire) orelse return pins == 0;
+    }
+    unreachable; // A CAS loop only fails while other threads keep changing the word; 2^20 is not reachable.
+}
+
+/// Takes one pin on a live region: its memory stays mapped until the matching `unpin`.
+pub fn pin(region: *Region) Error!void {
+    var current = region.lifecycle.load(.acquire);
+    for (0..1 << 20) |_| {
+        if (stateOf(current) != .live) return error.DoubleFree;
+        if (current & pins_mask == pins_mask) return error.OutOfMemory;
+        current = region.lifecycle.cmpxchgWeak(current, current + 1, .acq_rel, .acquire) orelse return;
+    }
+    unreachable;
+}
+
+/// Drops one pin. Returns true when this was the last pin of a freed region: the caller releases it.
+pub fn unpin(region: *Region) Error!bool {
+    var current = region.lifecycle.load(.acquire);
+    for (0..1 << 20) |_| {
+        const state = stateOf(current);
+        const pins = current & pins_mask;
+        if (pins == 0 or (state != .live and state != .zombie)) return error.InvalidArgument;
+        const last = state == .zombie and pins == 1;
+        const next = if (last) word(.cached, 0) else current - 1;
+        current = region.lifecycle.cmpxchgWeak(current, next, .acq_rel, .acquire) orelse return last;
+    }
+    unreachable;
+}
+
+/// Returns a freed, unpinned region (state `cached`, owned by the caller) to the cache, or unmaps it.
+pub fn release(region: *Region) void {
+    assert(region.state() == .cached);
+    if (region.advised) {
+        os.advise(@ptrFromInt(region.base), region.mapped_bytes, .normal) catch {};
+        region.advised = false;
+    }
+    if (region.bin != null and region_cache.put(region)) return;
+    region.lifecycle.store(word(.dead, 0), .release);
+    destroy(region);
+}
+
+/// Turns a region the cache hands back into a live one.
+pub fn revive(region: *Region) void {
+    const previous = region.lifecycle.swap(word(.live, 0), .acq_rel);
+    assert(previous == word(.cached, 0));
+}
+
+/// Marks a region leaving the cache for the OS.
+pub fn kill(region: *Region) void {
+    const previous = region.lifecycle.swap(word(.dead, 0), .acq_rel);
+    assert(previous == word(.cached, 0));
 }
 
 test "a region is chunk-aligned, published, and gone after destroy" {
-    const region = try create(100 * 1024, .mapped);
+    const region = try create(100 * 1024, .{ .tier = .mapped });
     try std.testing.expect(region.base % segment_map.chunk_bytes == 0);
     try std.testing.expectEqual(@as(usize, 100 * 1024), region.mapped_bytes);
     try std.testing.expectEqual(segment_map.Kind.region, segment_map.lookup(region.base + 5000).kind);
     try std.testing.expectError(error.InteriorPointer, locate(region, region.base + 16));
     const base = region.base;
-    try destroy(region);
+    try std.testing.expect(try markFreed(region));
+    try std.testing.expectError(error.DoubleFree, markFreed(region));
+    release(region);
+    try std.testing.expectEqual(segment_map.Kind.none, segment_map.lookup(base).kind);
+}
+
+test "a pinned region survives its free until the last unpin" {
+    const region = try create(64 * 1024, .{ .tier = .mapped });
+    const base = region.base;
+    try pin(region);
+    try pin(region);
+    try std.testing.expect(!try markFreed(region));
+    try std.testing.expectEqual(State.zombie, region.state());
+    try std.testing.expectError(error.DoubleFree, markFreed(region));
+    try std.testing.expectError(error.DoubleFree, pin(region));
+    const bytes: [*]u8 = @ptrFromInt(base);
+    bytes[0] = 7; // still mapped
+    try std.testing.expect(!try unpin(region));
+    try std.testing.expect(try unpin(region));
+    release(region);
     try std.testing.expectEqual(segment_map.Kind.none, segment_map.lookup(base).kind);
 }

@@ -2,7 +2,16 @@
 //! costs a plain load and store on the hot path (no lock, no atomic read-modify-write); readers
 //! merge every heap's counters on demand. Counters only grow, so a merged read taken while other
 //! threads allocate is a consistent-enough snapshot: each counter is exact, their sum is momentary.
+//!
+//! The mapped and huge tiers also keep process-wide atomics (mapped, live and peak bytes, bytes per
+//! NUMA node): their paths already take a lock or make a syscall, so an atomic costs nothing there,
+//! and it makes their peaks exact. The small and medium peaks are high-water marks of the merged
+//! live bytes seen at each read: an exact peak would need a shared atomic on the 3 ns hot path.
 const std = @import("std");
+const os = @import("os.zig");
+const huge = @import("huge.zig");
+const numa = @import("numa.zig");
+const region_cache = @import("region_cache.zig");
 
 pub const Tier = enum(u8) { small = 0, medium = 1, mapped = 2, huge = 3 };
 pub const tier_count = 4;
@@ -25,6 +34,8 @@ pub const TierCounters = struct {
     frees: Counter = .{},
     bytes_allocated: Counter = .{},
     bytes_freed: Counter = .{},
+    cache_hits: Counter = .{},
+    cache_misses: Counter = .{},
 };
 
 pub const Counters = struct {
@@ -41,7 +52,55 @@ pub const Counters = struct {
         entry.frees.add(1);
         entry.bytes_freed.add(bytes);
     }
+
+    pub inline fn countCache(counters: *Counters, tier: Tier, hit: bool) void {
+        const entry = &counters.tiers[@backingInt(tier)];
+        if (hit) entry.cache_hits.add(1) else entry.cache_misses.add(1);
+    }
 };
+
+/// Process-wide byte counts of a region tier (mapped or huge).
+pub const RegionTier = struct {
+    mapped_bytes: std.atomic.Value(u64) = .init(0),
+    live_bytes: std.atomic.Value(u64) = .init(0),
+    peak_bytes: std.atomic.Value(u64) = .init(0),
+};
+
+/// Nodes whose bytes are reported one by one; regions on higher nodes are counted in the last.
+pub const node_stats_max = 8;
+
+pub var region_tiers: [tier_count]RegionTier = @splat(.{});
+pub var node_bytes: [node_stats_max]std.atomic.Value(u64) = @splat(.init(0));
+pub var interleaved_bytes: std.atomic.Value(u64) = .init(0);
+var sampled_peak_bytes: [tier_count]std.atomic.Value(u64) = @splat(.init(0));
+
+fn nodeCounter(node: i32) *std.atomic.Value(u64) {
+    if (node < 0) return &interleaved_bytes;
+    return &node_bytes[@min(@as(usize, @intCast(node)), node_stats_max - 1)];
+}
+
+pub fn regionMapped(tier: Tier, node: i32, bytes: u64) void {
+    _ = region_tiers[@backingInt(tier)].mapped_bytes.fetchAdd(bytes, .monotonic);
+    _ = global.region_bytes_mapped.fetchAdd(bytes, .monotonic);
+    _ = nodeCounter(node).fetchAdd(bytes, .monotonic);
+}
+
+pub fn regionUnmapped(tier: Tier, node: i32, bytes: u64) void {
+    _ = region_tiers[@backingInt(tier)].mapped_bytes.fetchSub(bytes, .monotonic);
+    _ = global.region_bytes_mapped.fetchSub(bytes, .monotonic);
+    _ = nodeCounter(node).fetchSub(bytes, .monotonic);
+}
+
+/// A region of `tier` went live: updates its live bytes and, exactly, its peak.
+pub fn regionLive(tier: Tier, bytes: u64) void {
+    const entry = &region_tiers[@backingInt(tier)];
+    const live = entry.live_bytes.fetchAdd(bytes, .monotonic) + bytes;
+    _ = entry.peak_bytes.fetchMax(live, .monotonic);
+}
+
+pub fn regionDead(tier: Tier, bytes: u64) void {
+    _ = region_tiers[@backingInt(tier)].live_bytes.fetchSub(bytes, .monotonic);
+}
 
 /// Process-wide counters for slow-path events (segment and region mappings). Rare, so atomic.
 pub const Global = struct {
@@ -58,7 +117,11 @@ pub var global: Global = .{};
 /// ever append.
 pub const tier_fields = [_][]const u8{ "allocs", "frees", "liveBytes", "bytesAllocated", "bytesFreed" };
 pub const global_fields = [_][]const u8{ "segmentsMapped", "segmentBytesMapped", "regionBytesMapped", "threadHeaps" };
-pub const field_count = tier_count * tier_fields.len + global_fields.len;
+pub const base_field_count = tier_count * tier_fields.len + global_fields.len;
+/// Appended in ABI 2: a second per-tier block, then more process-wide fields.
+pub const tier_fields_2 = [_][]const u8{ "peakBytes", "mappedBytes", "cacheHits", "cacheMisses", "bytesPurged", "hugetlbPages", "thpAdvisedBytes" };
+pub const global_fields_2 = [_][]const u8{ "cachedBytes", "cachedRegions", "osMapCalls", "osUnmapCalls", "hugetlbPages2m", "hugetlbPages1g", "numaNodes", "interleavedBytes" };
+pub const field_count = base_field_count + tier_count * tier_fields_2.len + global_fields_2.len + node_stats_max;
 
 /// Sums `sources` into the flat layout.
 pub fn snapshot(sources: []const *const Counters, out: *[field_count]f64) void {
@@ -81,6 +144,54 @@ pub fn snapshot(sources: []const *const Counters, out: *[field_count]f64) void {
     out[base + 1] = @floatFromInt(global.segment_bytes_mapped.load(.monotonic));
     out[base + 2] = @floatFromInt(global.region_bytes_mapped.load(.monotonic));
     out[base + 3] = @floatFromInt(global.thread_heaps.load(.monotonic));
+    for (sources) |counters| {
+        for (counters.tiers, 0..) |entry, tier| {
+            const at = base_field_count + tier * tier_fields_2.len;
+            out[at + 2] += @floatFromInt(entry.cache_hits.read());
+            out[at + 3] += @floatFromInt(entry.cache_misses.read());
+        }
+    }
+    snapshotTiers2(out);
+    snapshotGlobals2(out);
+}
+
+fn float(value: u64) f64 {
+    return @floatFromInt(value);
+}
+
+fn snapshotTiers2(out: *[field_count]f64) void {
+    for (0..tier_count) |tier| {
+        const at = base_field_count + tier * tier_fields_2.len;
+        const region = &region_tiers[tier];
+        const is_region = tier >= @backingInt(Tier.mapped);
+        // Small and medium share the segments, so both report the segment bytes mapped.
+        out[at + 1] = if (is_region) float(region.mapped_bytes.load(.monotonic)) else float(global.segment_bytes_mapped.load(.monotonic));
+        if (is_region) {
+            out[at + 0] = float(region.peak_bytes.load(.monotonic));
+        } else {
+            const live = out[tier * tier_fields.len + 2];
+            const seen: u64 = if (live > 0) @intFromFloat(live) else 0;
+            out[at + 0] = float(@max(seen, sampled_peak_bytes[tier].fetchMax(seen, .monotonic)));
+        }
+    }
+    const mapped = base_field_count + @as(usize, @backingInt(Tier.mapped)) * tier_fields_2.len;
+    out[mapped + 4] = float(region_cache.bytes_purged.load(.monotonic));
+    const huge_at = base_field_count + @as(usize, @backingInt(Tier.huge)) * tier_fields_2.len;
+    out[huge_at + 5] = float(huge.pages_2m_in_use.load(.monotonic) + huge.pages_1g_in_use.load(.monotonic));
+    out[huge_at + 6] = float(huge.thp_advised_bytes.load(.monotonic));
+}
+
+fn snapshotGlobals2(out: *[field_count]f64) void {
+    const at = base_field_count + tier_count * tier_fields_2.len;
+    out[at + 0] = float(region_cache.cached_bytes.load(.monotonic));
+    out[at + 1] = float(region_cache.cached_regions.load(.monotonic));
+    out[at + 2] = float(os.map_calls.load(.monotonic));
+    out[at + 3] = float(os.unmap_calls.load(.monotonic));
+    out[at + 4] = float(huge.pages_2m_in_use.load(.monotonic));
+    out[at + 5] = float(huge.pages_1g_in_use.load(.monotonic));
+    out[at + 6] = float(numa.nodeCount());
+    out[at + 7] = float(interleaved_bytes.load(.monotonic));
+    for (0..node_stats_max) |node| out[at + global_fields_2.len + node] = float(node_bytes[node].load(.monotonic));
 }
 
 test "snapshot merges heaps and derives live bytes" {

@@ -1,0 +1,98 @@
+/**
+ * The huge tier against the kernel's own accounting in /proc/self/smaps, in both runtimes:
+ * hugetlb pages when reserved, transparent hugepages when not, 4 KiB pages with `huge: "never"`.
+ *
+ * The tests reserve hugetlb pages through /proc/sys/vm/nr_hugepages (root only; skipped otherwise)
+ * and always restore the old value. They must not run concurrently with each other: Deno and Bun
+ * both run the tests of a file one after another, and the files one after another, by default.
+ */
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { heap } from "../mod.ts";
+import { test } from "./harness.ts";
+
+const MiB = 1024 * 1024;
+const NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages";
+
+function canReserve(): boolean {
+  try {
+    writeFileSync(NR_HUGEPAGES, readFileSync(NR_HUGEPAGES, "utf8").trim());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const reservable = canReserve();
+const thpMode = (() => {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync("/sys/kernel/mm/transparent_hugepage/enabled", "utf8"))?.[1] ?? "never";
+  } catch {
+    return "never";
+  }
+})();
+
+/** Runs `body` with exactly `pages` 2 MiB hugetlb pages reserved, then restores the old count. */
+function withReservedPages(pages: number, body: () => void): void {
+  const old = readFileSync(NR_HUGEPAGES, "utf8").trim();
+  try {
+    writeFileSync(NR_HUGEPAGES, String(pages));
+    heap.trim(); // forget hugetlb failures remembered from before the reservation changed
+    body();
+  } finally {
+    writeFileSync(NR_HUGEPAGES, old);
+  }
+}
+
+/** The smaps fields of the mapping that starts at `address`. */
+function smapsOf(address: number): Record<string, number> {
+  const start = address.toString(16);
+  const lines = readFileSync("/proc/self/smaps", "utf8").split("\n");
+  const first = lines.findIndex((line) => line.startsWith(`${start}-`));
+  assert.ok(first >= 0, `no mapping starts at ${start}`);
+  const fields: Record<string, number> = {};
+  for (const line of lines.slice(first + 1)) {
+    const match = /^(\w+):\s+(\d+) kB/.exec(line);
+    if (match) fields[match[1]] = Number(match[2]);
+    else if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) break;
+  }
+  return fields;
+}
+
+test("with hugetlb pages reserved, an 8 MiB buffer is backed by 2 MiB pages", () => {
+  withReservedPages(8, () => {
+    using buf = heap.alloc(8 * MiB);
+    assert.equal(buf.tier, "huge");
+    assert.equal(buf.backing, "hugetlb-2m");
+    buf.bytes().fill(1);
+    assert.equal(smapsOf(buf.address).KernelPageSize, 2048);
+    assert.ok(heap.stats().hugetlbPages2m >= 4);
+    assert.equal(buf.address % (2 * MiB), 0);
+  });
+}, { ignore: !reservable });
+
+test("with no hugetlb pages, the THP fallback gets AnonHugePages after touch", () => {
+  withReservedPages(0, () => {
+    using buf = heap.alloc(8 * MiB);
+    assert.equal(buf.backing, "thp");
+    buf.bytes().fill(1);
+    assert.ok(smapsOf(buf.address).AnonHugePages > 0, "no transparent hugepages");
+    assert.ok(heap.stats().tiers.huge.thpAdvisedBytes >= 8 * MiB);
+    // The failure is remembered: the next one goes straight to THP, no hugetlb attempt.
+    using again = heap.alloc(4 * MiB, { collapse: true });
+    assert.equal(again.backing, "thp");
+  });
+}, { ignore: !reservable || thpMode === "never" });
+
+test("huge: \"never\" gives 4 KiB pages, huge: \"always\" hugepages for a small size", () => {
+  using never = heap.alloc(8 * MiB, { huge: "never" });
+  assert.equal(never.backing, "4k");
+  never.bytes().fill(1);
+  const fields = smapsOf(never.address);
+  assert.equal(fields.KernelPageSize, 4);
+  assert.equal(fields.AnonHugePages, 0);
+  using always = heap.alloc(64 * 1024, { huge: "always" });
+  assert.equal(always.tier, "huge");
+  assert.notEqual(always.backing, "4k");
+  assert.ok(heap.usableSize(always.address) >= 2 * MiB);
+});
