@@ -24,6 +24,23 @@ export { OffheapError } from "./src/errors.ts";
 export type { OffheapErrorCode } from "./src/errors.ts";
 export type { HeapStats, Tier, TierStats } from "./src/stats.ts";
 export { vectors } from "./src/vectors.ts";
-export type { SimdLevel, Vectors } from "./src/vectors.ts";
+export type {
+  CrossOptions,
+  ElementType,
+  Matrix,
+  MatrixAddress,
+  Metric,
+  ScanOptions,
+  SearchResult,
+  SimdLevel,
+  VectorArray,
+  Vectors,
+} from "./src/vectors.ts";
 export { loadLibrary } from "./src/ffi/load.ts";
 export type { LoadOptions } from "./src/ffi/load.ts";
+export { quantize } from "./src/quantize.ts";
+export type { Quantize } from "./src/quantize.ts";
+export { VectorStore } from "./src/vector_store.ts";
+export type { SearchOptions, VectorBatch, VectorStoreDescriptor, VectorStoreOptions } from "./src/vector_store.ts";
+export { ParallelSearch } from "./src/parallel_search.ts";
+export type { ParallelSearchOptions, SliceReply, SliceRequest } from "./src/parallel_search.ts";

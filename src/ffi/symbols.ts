@@ -70,6 +70,68 @@ export const symbols = {
   offheap_os_unmap: { parameters: ["f64", "f64"], result: "i32" },
   /** () -> i32 SIMD level: 0 baseline, 1 avx2, 2 avx512 */
   offheap_simd_level: { parameters: [], result: "i32" },
+  // Vector kernels (zig/src/ffi_vectors.zig). Element types f32, f16, i8, binary; each has its own
+  // symbols so that every call site sees exactly one native function.
+  /** (a: [*]f32, b: [*]f32, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
+  offheap_score_f32: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
+  /** (query, rows: [*]f32, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_f32: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_f32_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_cross_f32: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
+  offheap_cross_f32_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
+  offheap_topk_f32: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
+  offheap_topk_f32_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (a: [*]u16 half bits, b: [*]u16 half bits, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
+  offheap_score_f16: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
+  /** (query, rows: [*]u16 half bits, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_f16: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_f16_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_cross_f16: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
+  offheap_cross_f16_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
+  offheap_topk_f16: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
+  offheap_topk_f16_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (a: [*]i8, b: [*]i8, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
+  offheap_score_i8: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
+  /** (query, rows: [*]i8, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_i8: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_i8_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_cross_i8: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
+  offheap_cross_i8_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
+  offheap_topk_i8: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
+  offheap_topk_i8_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (a: [*]u8 packed bits, b: [*]u8 packed bits, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
+  offheap_score_binary: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
+  /** (query, rows: [*]u8 packed bits, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_binary: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_many_binary_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
+  offheap_cross_binary: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
+  offheap_cross_binary_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
+  offheap_topk_binary: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
+  offheap_topk_binary_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  /** (data: [*]f32, count: u32) -> f32 sum, read at full bandwidth (for measuring it) */
+  offheap_stream_sum_f32: { parameters: ["buffer", "u32"], result: "f32" },
+  /** (address: f64, count: u32) -> f32 sum, NaN for an invalid address */
+  offheap_stream_sum_f32_at: { parameters: ["f64", "u32"], result: "f32" },
   /** (a: [*]f32, b: [*]f32, len: u32) -> f32 */
   offheap_dot_f32: { parameters: ["buffer", "buffer", "u32"], result: "f32" },
 } as const satisfies Record<string, SymbolSpec>;
