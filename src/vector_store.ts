@@ -176,10 +176,8 @@ export class VectorStore {
       expectScale(action, options.scale);
       this.#scale = options.scale;
     }
-    this.#placement = { align: 64, tag: "VectorStore" };
-    for (const key of ["huge", "node", "numa"] as const) {
-      if (options[key] !== undefined) this.#placement[key] = options[key];
-    }
+    // Undefined placement options mean "not given" to heap.alloc().
+    this.#placement = { align: 64, tag: "VectorStore", huge: options.huge, node: options.node, numa: options.numa };
     this.#query = newArray(this.#code, this.#rowDim);
     const capacity = expectIntegerIn(action, "capacity", options.capacity ?? ROWS_INITIAL, 1, ROWS_MAX);
     this.#grow(capacity);
