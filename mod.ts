@@ -38,6 +38,10 @@ export type {
 } from "./src/vectors.ts";
 export { loadLibrary } from "./src/ffi/load.ts";
 export type { LoadOptions } from "./src/ffi/load.ts";
+export { checkDescriptor } from "./src/share.ts";
+export type { BufferDescriptor } from "./src/share.ts";
+export { collectThreadHeaps, releaseThreadHeap, threadHeapStats } from "./src/threads.ts";
+export type { ThreadHeapStats } from "./src/threads.ts";
 export { quantize } from "./src/quantize.ts";
 export type { Quantize } from "./src/quantize.ts";
 export { VectorStore } from "./src/vector_store.ts";

@@ -100,9 +100,18 @@ async function measureCases(cases: Case[]): Promise<{ results: CaseResult[]; con
       });
     });
   }
+  // mitata calls `observe` after each benchmark: the gaps between calls are their wall times.
+  const elapsedMs = new Map<string, number>();
+  let previous = performance.now();
   const { benchmarks, context } = await run({
     colors: Boolean(process.stdout.isTTY),
     print: (line: string) => console.log(line),
+    observe: (trial) => {
+      const now = performance.now();
+      elapsedMs.set(trial.alias, now - previous);
+      previous = now;
+      return trial;
+    },
   });
   const byName = new Map(benchmarks.map((trial) => [trial.alias, trial.runs[0]]));
   const results = cases.map((entry): CaseResult => ({
@@ -112,7 +121,12 @@ async function measureCases(cases: Case[]): Promise<{ results: CaseResult[]; con
     facts: entry.facts,
     subjects: entry.subjects.map((subject): SubjectResult => {
       const measured = byName.get(benchName(entry, subject));
-      const result: SubjectResult = { name: subject.name, offheap: isOffheap(subject.name) };
+      const name = benchName(entry, subject);
+      const result: SubjectResult = {
+        name: subject.name,
+        offheap: isOffheap(subject.name),
+        elapsedMs: elapsedMs.get(name),
+      };
       if (measured?.stats) result.stats = keepStats(measured.stats as unknown as Record<string, unknown>);
       else result.error = measured ? String((measured.error as Error)?.message ?? measured.error) : "not run";
       return result;
@@ -121,7 +135,17 @@ async function measureCases(cases: Case[]): Promise<{ results: CaseResult[]; con
   return { results, context };
 }
 
-async function runSuite(suite: Suite, index: number, total: number, options: Options, note: (line: string) => void) {
+/** Why a suite does not run here, or the cases it runs under the current options. */
+async function casesToRun(suite: Suite, options: Options, note: (line: string) => void): Promise<Case[] | string> {
+  const built = await suite.cases({ note });
+  if (typeof built === "string") return built;
+  const cases = selectCases(suite, built, options);
+  if (cases.length > 0) return cases;
+  return options.quick ? "no case of it is part of --quick" : `no case matches --filter "${options.filter}"`;
+}
+
+/** Runs one suite: prints its progress lines and mitata's tables, and returns its results. */
+async function runSuite(suite: Suite, position: string, options: Options, note: (line: string) => void) {
   const started = performance.now();
   const result: SuiteResult = {
     name: suite.name,
@@ -130,19 +154,19 @@ async function runSuite(suite: Suite, index: number, total: number, options: Opt
     elapsedMs: 0,
     cases: [],
   };
-  const built = await suite.cases({ note });
   let context: unknown;
-  if (typeof built === "string") {
-    result.skipped = built;
-    console.log(`${tag} suite ${index}/${total} ${suite.name}: skipped, ${built}`);
+  const cases = await casesToRun(suite, options, note);
+  if (typeof cases === "string") {
+    result.skipped = cases;
+    console.log(`${tag} suite ${position} ${suite.name}: skipped, ${cases}`);
   } else {
-    const cases = selectCases(suite, built, options);
     const benchmarks = cases.reduce((sum, entry) => sum + entry.subjects.length, 0);
-    console.log(`${tag} suite ${index}/${total} ${suite.name}: ${cases.length} cases, ${benchmarks} benchmarks`);
+    console.log(`${tag} suite ${position} ${suite.name}: ${cases.length} cases, ${benchmarks} benchmarks`);
     ({ results: result.cases, context } = await measureCases(cases));
   }
+  await suite.dispose?.();
   result.elapsedMs = performance.now() - started;
-  console.log(`${tag} suite ${index}/${total} ${suite.name}: done in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+  console.log(`${tag} suite ${position} ${suite.name}: done in ${(result.elapsedMs / 1000).toFixed(1)} s`);
   return { result, context };
 }
 
@@ -164,7 +188,7 @@ async function main(): Promise<void> {
   const results: SuiteResult[] = [];
   let mitata: unknown = null;
   for (const [i, suite] of suites.entries()) {
-    const { result, context } = await runSuite(suite, i + 1, suites.length, options, note);
+    const { result, context } = await runSuite(suite, `${i + 1}/${suites.length}`, options, note);
     results.push(result);
     mitata ??= context;
   }

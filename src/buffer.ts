@@ -11,6 +11,7 @@ import { bytesAt, detachRegion, mappingFor } from "./views.ts";
 import { library } from "./ffi/load.ts";
 import { nativeFailure } from "./errors.ts";
 import type { Tier } from "./stats.ts";
+import { type BufferDescriptor, checkDescriptor } from "./share.ts";
 
 /** A buffer that was garbage-collected without being freed. */
 export interface LeakRecord {
@@ -181,6 +182,77 @@ export class OffheapBuffer {
     this.#live("view buffer");
     const mapping = mappingFor(this.#address, this.#byteLength, "view buffer");
     return new Kind(mapping.buffer, this.#address - mapping.base, Math.floor(this.#byteLength / Kind.BYTES_PER_ELEMENT));
+  }
+
+  /**
+   * Lends the buffer: a plain descriptor another Worker can view with `heap.view(d.address,
+   * d.byteLength)`. This buffer still owns the memory; keep it alive until every receiver is done.
+   *
+   * @returns The descriptor.
+   * @throws {OffheapError} `USE_AFTER_FREE` if the buffer was freed or transferred.
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * using buf = heap.alloc(8);
+   * buf.bytes()[0] = 9;
+   * const { address, byteLength } = buf.share();
+   * assert.equal(heap.view(address, byteLength)[0], 9);
+   * ```
+   */
+  share(): BufferDescriptor {
+    this.#live("share buffer");
+    const descriptor = { address: this.#address, byteLength: this.#byteLength, tier: this.#tier };
+    return this.#tag === undefined ? descriptor : { ...descriptor, tag: this.#tag };
+  }
+
+  /**
+   * Gives the buffer away: returns its descriptor and lets go of the memory without freeing it.
+   * Whoever calls {@linkcode OffheapBuffer.from} with the descriptor (in any Worker) owns it and
+   * must free it. This object then behaves as freed: `free()` does nothing, views throw.
+   *
+   * @returns The descriptor, to post to the new owner.
+   * @throws {OffheapError} `USE_AFTER_FREE` if the buffer was already freed or transferred.
+   *
+   * @example
+   * ```ts
+   * import { heap, OffheapBuffer } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * const descriptor = heap.alloc(64).transfer();
+   * using received = OffheapBuffer.from(descriptor); // normally in another Worker
+   * assert.equal(received.byteLength, 64);
+   * ```
+   */
+  transfer(): BufferDescriptor {
+    const descriptor = this.share();
+    this.#freed = true;
+    leakRegistry.unregister(this);
+    return descriptor;
+  }
+
+  /**
+   * Takes ownership of a transferred buffer (see {@linkcode OffheapBuffer.transfer}). The caller
+   * owns the result and must free it, from this Worker or any other.
+   *
+   * @param descriptor A descriptor from `transfer()`, possibly made in another Worker.
+   * @returns An owning buffer over the same memory (no copy).
+   * @throws {TypeError} If the descriptor is malformed.
+   * @throws {OffheapError} `NOT_OWNED`, `INTERIOR_POINTER` or `DOUBLE_FREE` if it names no live block.
+   *
+   * @example
+   * ```ts
+   * import { heap, OffheapBuffer } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * const original = heap.alloc(16);
+   * original.bytes()[3] = 7;
+   * using owned = OffheapBuffer.from(original.transfer());
+   * assert.equal(owned.bytes()[3], 7);
+   * ```
+   */
+  static from(descriptor: BufferDescriptor): OffheapBuffer {
+    const tier = checkDescriptor(descriptor, "open descriptor");
+    return new OffheapBuffer(descriptor.address, descriptor.byteLength, tier, descriptor.tag);
   }
 
   /** Frees the memory. Calling it again does nothing. Views taken earlier must not be used after. */

@@ -26,7 +26,7 @@
  * @module
  */
 import { heap } from "./heap.ts";
-import type { AllocOptions } from "./heap.ts";
+import type { AllocOptions, HugeMode, NumaPolicy } from "./heap.ts";
 import type { OffheapBuffer } from "./buffer.ts";
 import { describe, OffheapError } from "./errors.ts";
 import { expectScale, quantize } from "./quantize.ts";
@@ -66,12 +66,12 @@ export interface VectorStoreOptions {
   scale?: number;
   /** Rows to reserve up front. Default 16. */
   capacity?: number;
-  /** Hugepage policy of the row memory (passed to `heap.alloc`). */
-  huge?: "auto" | "always" | "never";
-  /** The NUMA node to bind the row memory to (passed to `heap.alloc`). */
+  /** Hugepage policy of the row memory, as `heap.alloc`'s `huge`. */
+  huge?: HugeMode;
+  /** The NUMA node to bind the row memory to, as `heap.alloc`'s `node`. */
   node?: number;
-  /** The NUMA policy of the row memory (passed to `heap.alloc`). */
-  numa?: "local" | "interleave" | "preferred";
+  /** The NUMA policy of the row memory, as `heap.alloc`'s `numa`. */
+  numa?: NumaPolicy;
 }
 
 /** Options of {@linkcode VectorStore.search}. */
@@ -136,7 +136,7 @@ export class VectorStore {
   #metric: number;
   #metricName: Metric;
   #scale: number | undefined;
-  #placement: AllocOptions & Record<string, unknown>;
+  #placement: AllocOptions;
   #buffer: OffheapBuffer | null = null;
   #rows: VectorArray = new Float32Array(0);
   #capacity = 0;
@@ -176,8 +176,13 @@ export class VectorStore {
       expectScale(action, options.scale);
       this.#scale = options.scale;
     }
-    // Undefined placement options mean "not given" to heap.alloc().
-    this.#placement = { align: 64, tag: "VectorStore", huge: options.huge, node: options.node, numa: options.numa };
+    this.#placement = {
+      align: 64,
+      tag: "VectorStore",
+      ...(options.huge === undefined ? {} : { huge: options.huge }),
+      ...(options.node === undefined ? {} : { node: options.node }),
+      ...(options.numa === undefined ? {} : { numa: options.numa }),
+    };
     this.#query = newArray(this.#code, this.#rowDim);
     const capacity = expectIntegerIn(action, "capacity", options.capacity ?? ROWS_INITIAL, 1, ROWS_MAX);
     this.#grow(capacity);

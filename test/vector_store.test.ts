@@ -208,3 +208,11 @@ test("every bad VectorStore input gets a clear TypeError or RangeError", () => {
   assert.throws(() => store.remove(0.5), named(RangeError, "id", "0.5"));
   assert.equal(store.remove(99), false);
 });
+
+test("placement options reach heap.alloc: huge rows land in the huge tier, bad nodes are RangeErrors", () => {
+  using store = new VectorStore({ dim: 768, capacity: 1000, huge: "always", numa: "local" });
+  store.addBatch(randomRows(6, 3, 768));
+  assert.equal(heap.tierOf(store.descriptor().address), "huge");
+  assert.equal(store.descriptor().address % 64, 0);
+  assert.throws(() => new VectorStore({ dim: 4, node: 4096 }), RangeError);
+});

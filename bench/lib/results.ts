@@ -35,6 +35,8 @@ export interface Stats {
 export interface SubjectResult {
   name: string;
   offheap: boolean;
+  /** Wall time mitata spent on this subject, warm-up included: what it costs the run. */
+  elapsedMs?: number;
   stats?: Stats;
   error?: string;
 }
@@ -147,12 +149,15 @@ export function summaryRows(run: RunResult): string[][] {
   return rows;
 }
 
-/** The summary table printed at the end of a run, as aligned plain text. */
+/** The summary printed at the end of a run: one aligned plain-text table per suite. */
 export function summaryText(run: RunResult, title: string): string {
-  const rows = summaryRows(run);
-  if (rows.length === 1) return `${title}\n(no case measured both offheap and a baseline)`;
   const legend = "ratio = offheap median ÷ baseline median; below 1.00× offheap is faster";
-  return `${title}\n${legend}\n\n${alignColumns(rows)}`;
+  const tables = run.suites.map((suite) => {
+    if (suite.skipped) return `${suite.name}: skipped, ${suite.skipped}`;
+    const rows = summaryRows({ ...run, suites: [suite] });
+    return rows.length > 1 ? alignColumns(rows) : `${suite.name}: no case measured both offheap and a baseline`;
+  });
+  return `${title}\n${legend}\n\n${tables.join("\n\n")}`;
 }
 
 function isFiniteNumber(value: unknown): value is number {

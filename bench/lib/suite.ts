@@ -63,4 +63,6 @@ export interface Suite {
    * missing library), which the runner prints as a note.
    */
   cases(context: SuiteContext): Promise<Case[] | string>;
+  /** Releases what `cases` holds (native memory, Workers) once the suite has been measured. */
+  dispose?(): Promise<void>;
 }

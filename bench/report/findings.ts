@@ -159,14 +159,81 @@ export function cliffFindings(run: RunResult): string[] {
           : after.facts?.tier
           ? ` (both in the ${after.facts.tier} tier)`
           : "";
+        const advice = after.facts?.tier === "mapped" && before.facts?.tier !== "mapped"
+          ? " Each mapped-tier allocation maps and unmaps memory; keeping freed mappings in a cache would " +
+            "remove that from the allocate/free path."
+          : "";
         lines.push(
           `${label(run)}: offheap's ${suite.name} ${chart} cost jumps ${formatRatio(offheapStep)} from ` +
             `${before.label} to ${after.label}${tiers}, while glibc's changes ${formatRatio(glibcStep)}: ` +
             `at ${after.label} offheap takes ${formatDuration(medianOf(run, suite.name, after.name, "offheap")!)} ` +
-            `against glibc's ${formatDuration(medianOf(run, suite.name, after.name, "glibc")!)}.`,
+            `against glibc's ${formatDuration(medianOf(run, suite.name, after.name, "glibc")!)}.${advice}`,
         );
       }
     }
+  }
+  return lines;
+}
+
+function subjectMedian(entry: { subjects: { name: string; stats?: { p50: number } }[] }, name: string) {
+  return entry.subjects.find((subject) => subject.name === name)?.stats?.p50;
+}
+
+/** What the hugepage policies of the touch suite got and what they gained over 4 KiB pages. */
+export function hugepageFindings(run: RunResult): string[] {
+  const touch = run.suites.find((suite) => suite.name === "touch" && !suite.skipped);
+  if (!touch) return [];
+  const lines: string[] = [];
+  const backings = new Set(touch.cases.map((entry) => String(entry.facts?.["backing offheap huge"] ?? "")));
+  const used = [...backings].filter(Boolean).join(", ");
+  if (used) lines.push(`${label(run)}: the huge tier (huge: "always") was backed by ${used}.`);
+  for (const entry of touch.cases) {
+    const auto = subjectMedian(entry, "offheap");
+    const small = subjectMedian(entry, "offheap 4k");
+    const backing = entry.facts?.["backing offheap"];
+    if (auto === undefined || small === undefined || backing === undefined) continue;
+    const bytes = Number(entry.facts?.sizeBytes ?? 0);
+    const rate = (ns: number) => `${(bytes / ns).toFixed(1)} GB/s`;
+    lines.push(
+      `${label(run)}: allocating and touching ${entry.label} takes ${formatDuration(auto)} with the default policy ` +
+        `(backing: ${backing}, ${rate(auto)}) against ${formatDuration(small)} with 4 KiB pages only ` +
+        `(${rate(small)}): ${formatRatio(small / auto)} ${auto <= small ? "faster" : "slower"}.`,
+    );
+  }
+  return lines;
+}
+
+/** Scan bandwidth of VectorStore by storage type, and what splitting the scan across Workers gave. */
+export function searchFindings(run: RunResult): string[] {
+  const search = run.suites.find((suite) => suite.name === "vectorstore" && !suite.skipped);
+  if (!search) return [];
+  const lines: string[] = [];
+  for (const entry of search.cases) {
+    const rowCount = Number(entry.facts?.rowCount ?? 0);
+    const f32 = subjectMedian(entry, "offheap");
+    if (!rowCount || f32 === undefined) continue;
+    const bytesF32 = rowCount * 768 * 4;
+    const parts = [`f32 ${(bytesF32 / f32).toFixed(1)} GB/s (${formatDuration(f32)})`];
+    for (const storage of ["f16", "i8"]) {
+      const ns = subjectMedian(entry, `offheap ${storage}`);
+      if (ns !== undefined) parts.push(`${storage} ${formatDuration(ns)}, ${formatRatio(f32 / ns)} f32's speed`);
+    }
+    const workers = subjectMedian(entry, "offheap workers");
+    const plain = subjectMedian(entry, "plain JS");
+    let line = `${label(run)}: VectorStore search over ${entry.label} scans ${parts.join("; ")}`;
+    if (plain !== undefined) {
+      line += `; plain JS takes ${formatDuration(plain)} (${formatRatio(plain / f32)} f32's time)`;
+    }
+    if (workers !== undefined) {
+      line += workers < f32
+        ? `; ParallelSearch over ${run.machine.cpuCount} Workers brings it to ${formatDuration(workers)} ` +
+          `(${formatRatio(f32 / workers)} faster)`
+        : `; ParallelSearch over ${run.machine.cpuCount} Workers is slower (${
+          formatDuration(workers)
+        }): at this size ` +
+          `the messaging costs more than splitting the scan saves`;
+    }
+    lines.push(`${line}.`);
   }
   return lines;
 }
@@ -219,6 +286,8 @@ export function findings(runs: RunResult[]): string[] {
     ...runtimeGapFindings(runs),
     ...runs.flatMap(baselineFindings),
     ...runs.flatMap(cliffFindings),
+    ...runs.flatMap(hugepageFindings),
+    ...runs.flatMap(searchFindings),
     ...machineFindings(runs[0]),
     ...runs.flatMap(loadFindings),
     ...runs.flatMap(noiseFindings),

@@ -25,18 +25,21 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /** Sizes of the pair pattern. */
-const pairSizesBytes = [16, 256, KiB, 16 * KiB, 256 * KiB, MiB, 16 * MiB, 64 * MiB];
-/** Sizes of the 100-cycle pattern (100 × 64 MiB is 6.4 GiB of address space, never touched). */
-const cycleSizesBytes = [16, KiB, 16 * KiB, 256 * KiB, 4 * MiB, 64 * MiB];
+const pairSizesBytes = [16, 256, KiB, 16 * KiB, 256 * KiB, MiB, 64 * MiB];
+/**
+ * Sizes of the 100-cycle pattern. It stops at 4 MiB: 100 × 64 MiB ArrayBuffers are 6.4 GiB of
+ * zero-filling per iteration in Bun, which alone would take a minute of the run.
+ */
+const cycleSizesBytes = [16, KiB, 16 * KiB, 256 * KiB, 4 * MiB];
 const cycleCount = 100;
 /** Size ranges of the random mix; each mix makes 100 allocations, log-uniform in its range. */
 const mixRanges = [
   { minBytes: 16, maxBytes: KiB, seed: 1 },
   { minBytes: 16, maxBytes: 64 * KiB, seed: 2 },
-  { minBytes: 16, maxBytes: 64 * MiB, seed: 3 },
+  { minBytes: 16, maxBytes: 4 * MiB, seed: 3 },
 ];
-/** The cases `--quick` keeps: one per pattern, at the sizes of issue 2. */
-const quickCases = new Set(["pair 1 KiB", "100-cycle 1 KiB", "mix 16 B–1 KiB"]);
+/** The cases `--quick` keeps: the two of issue 2. */
+const quickCases = new Set(["pair 1 KiB", "100-cycle 1 KiB"]);
 
 /** offheap's raw API: an address per allocation, no object. */
 function offheapPatterns(offheap: Offheap): AllocationPatterns {

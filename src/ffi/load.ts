@@ -5,13 +5,15 @@
  * The library is looked for, in order: an explicit `loadLibrary({ path })`, the `OFFHEAP_LIB`
  * environment variable, then `zig/zig-out/lib/liboffheap.so` next to this module. It is opened once
  * per JS thread (each Worker has its own module instance); the OS loads it once per process, so
- * every Worker shares one allocator.
+ * every Worker shares one allocator. The main thread must open it before any Worker does (see
+ * worker_rule.ts): a Worker that would be the first to load it gets an error instead.
  *
  * @module
  */
 import { type Backend, ABI_VERSION } from "./symbols.ts";
 import { openDeno } from "./deno.ts";
 import { type BunFfi, openBun } from "./bun.ts";
+import { checkWorkerLoad } from "./worker_rule.ts";
 
 const isBun = "Bun" in globalThis;
 // A variable specifier keeps Deno's type checker and `deno publish` from resolving `bun:ffi`.
@@ -62,6 +64,7 @@ export function loadLibrary(options: LoadOptions = {}): Backend {
   const fromEnvironment = environmentPath();
   const path = options.path ?? fromEnvironment ?? defaultPath();
   const source = options.path ? "the path option" : fromEnvironment ? "OFFHEAP_LIB" : "the default location";
+  checkWorkerLoad(path);
   let opened: Backend;
   try {
     opened = bunFfi ? openBun(bunFfi, path) : openDeno(path);

@@ -134,6 +134,16 @@ export const symbols = {
   offheap_stream_sum_f32_at: { parameters: ["f64", "u32"], result: "f32" },
   /** (a: [*]f32, b: [*]f32, len: u32) -> f32 */
   offheap_dot_f32: { parameters: ["buffer", "buffer", "u32"], result: "f32" },
+
+  // --- Workers (issue 4): thread-heap ownership; zig/src/ffi_threads.zig ---
+  /** () -> u32 number of f64 fields `offheap_threads_stats` writes */
+  offheap_threads_field_count: { parameters: [], result: "u32" },
+  /** (out: [*]f64, capacity: u32) -> i32 fields written, or a negative status */
+  offheap_threads_stats: { parameters: ["buffer", "u32"], result: "i32" },
+  /** () -> f64 bytes of empty pages returned to the OS */
+  offheap_threads_collect: { parameters: [], result: "f64" },
+  /** () -> i32 0; abandons the calling thread's heap for the next thread to adopt */
+  offheap_thread_release: { parameters: [], result: "i32" },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The table's type. */

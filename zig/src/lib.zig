@@ -3,6 +3,7 @@
 comptime {
     _ = @import("ffi.zig");
     _ = @import("ffi_vectors.zig");
+    _ = @import("ffi_threads.zig");
 }
 
 test {
@@ -23,6 +24,7 @@ test {
     _ = @import("heap.zig");
     _ = @import("ffi.zig");
     _ = @import("ffi_vectors.zig");
+    _ = @import("ffi_threads.zig");
     _ = @import("simd/cpu.zig");
     _ = @import("simd/dispatch.zig");
     _ = @import("simd/metric.zig");

@@ -66,6 +66,9 @@ pub const Page = struct {
     remote_free: std.atomic.Value(usize) = .init(0),
     remote_state: std.atomic.Value(RemoteState) = .init(.owner_watching),
     delayed_next: ?*Page = null,
+    /// Owner-only: an unused page whose memory was returned to the OS (MADV_DONTNEED), so a purge
+    /// does not advise it again. Any use of the page (`assign`) clears it.
+    decommitted: bool = false,
 
     pub fn start(page: *const Page) usize {
         const segment = Segment.of(@intFromPtr(page));
@@ -159,6 +162,12 @@ pub const Segment = struct {
         assert(@sizeOf(Segment) <= page_bytes);
     }
 
+    /// The page at `index` (1 to 63), and its first byte.
+    pub fn pageStart(segment: *Segment, index: usize) usize {
+        assert(index >= 1 and index < pages_per_segment);
+        return @intFromPtr(segment) + index * page_bytes;
+    }
+
     pub fn of(address: usize) *Segment {
         return @ptrFromInt(address & ~(segment_bytes - 1));
     }
@@ -168,7 +177,8 @@ pub const Segment = struct {
         initCookieSecret();
         const memory = try os.mapAligned(segment_bytes, segment_bytes, .{});
         const segment: *Segment = @ptrCast(memory);
-        segment.* = .{ .owner = .init(owner), .next = null, .pages = @splat(.{}) };
+        // Fresh pages were never touched, so they count as decommitted until first assigned.
+        segment.* = .{ .owner = .init(owner), .next = null, .pages = @splat(.{ .decommitted = true }) };
         segment_map.publish(@intFromPtr(segment), segment_bytes, segment_map.encode(.segment, @intFromPtr(segment))) catch |err| {
             os.unmap(memory, segment_bytes);
             return err;

@@ -4,7 +4,14 @@
 //!
 //! The thread-local state is one pointer (`current`), so the dynamic TLS model a dlopen'ed library
 //! needs stays cheap. Heaps are mapped from the OS, registered in a global list that `stats()` walks,
-//! and never unmapped: a heap whose thread has ended can be adopted by a new thread (workers issue).
+//! and never unmapped.
+//!
+//! Abandoned heaps (see abandon.zig for the ownership word): a heap whose thread has ended keeps its
+//! pages, and other threads keep freeing into them through the lock-free remote lists. A thread that
+//! needs a heap first tries to adopt an abandoned one (one CAS on the ownership word), collects
+//! every remote free and delayed page of it, and only maps a new heap when none is free. The heap
+//! object itself changes hands, so `Segment.owner` never has to be rewritten, and a remote free
+//! racing an adoption lands on the same atomic page lists whoever owns the heap.
 const std = @import("std");
 const assert = std.debug.assert;
 const os = @import("os.zig");
@@ -12,6 +19,7 @@ const size_class = @import("size_class.zig");
 const segment_zig = @import("segment.zig");
 const stats = @import("stats.zig");
 const config = @import("config.zig");
+const abandon = @import("abandon.zig");
 const Segment = segment_zig.Segment;
 const Page = segment_zig.Page;
 
@@ -44,6 +52,8 @@ pub const ThreadHeap = struct {
     delayed: std.atomic.Value(?*Page) = .init(null),
     counters: stats.Counters = .{},
     registry_next: ?*ThreadHeap = null,
+    /// Who owns this heap; every change of owner is one CAS on it (abandon.zig).
+    ownership: abandon.Ownership,
 
     /// Allocates one block of `class`. The fast path is the head page's free list.
     pub inline fn alloc(heap: *ThreadHeap, class: u8) os.MapError!usize {
@@ -136,6 +146,63 @@ pub const ThreadHeap = struct {
         heap.free_pages = page;
     }
 
+    /// Collects every remote free and delayed page and releases every empty page, the head pages
+    /// included. Only the heap's holder calls it: its owner, an adopter, or a collector holding
+    /// the `collecting` state.
+    pub fn collectAll(heap: *ThreadHeap) void {
+        heap.adoptDelayed();
+        var next = heap.segments;
+        var count: usize = 0;
+        while (next) |segment| : (count += 1) {
+            assert(count < 1 << 32);
+            next = segment.next;
+            for (segment.pages[1..]) |*page| heap.collectPage(page);
+        }
+    }
+
+    fn collectPage(heap: *ThreadHeap, page: *Page) void {
+        if (page.queue == .unused) return;
+        if (page.queue == .full) {
+            // A page a remote thread already queued comes back through `adoptDelayed` instead.
+            if (page.remote_state.cmpxchgStrong(.full, .owner_watching, .seq_cst, .monotonic) != null) return;
+            page.queue = .available;
+            heap.queues[page.class].pushBack(page);
+        }
+        assert(page.queue == .available);
+        _ = page.collectRemote();
+        if (page.used_blocks == 0) heap.releasePage(page);
+    }
+
+    /// Returns the memory of every unused page to the OS, a run of neighbouring pages per madvise.
+    /// Returns the bytes returned. Holder-only, like `collectAll`.
+    pub fn purgeFreePages(heap: *ThreadHeap) usize {
+        var purged_bytes: usize = 0;
+        var next = heap.segments;
+        var count: usize = 0;
+        while (next) |segment| : (count += 1) {
+            assert(count < 1 << 32);
+            next = segment.next;
+            var index: usize = 1;
+            while (index < segment_zig.pages_per_segment) {
+                const run_start = index;
+                while (index < segment_zig.pages_per_segment and purgeable(&segment.pages[index])) index += 1;
+                if (index > run_start) {
+                    const run_bytes = (index - run_start) * segment_zig.page_bytes;
+                    const start: [*]align(os.page_size_bytes) u8 = @ptrFromInt(segment.pageStart(run_start));
+                    os.advise(start, run_bytes, .dont_need) catch {};
+                    for (segment.pages[run_start..index]) |*page| page.decommitted = true;
+                    purged_bytes += run_bytes;
+                }
+                index += 1;
+            }
+        }
+        return purged_bytes;
+    }
+
+    fn purgeable(page: *const Page) bool {
+        return page.queue == .unused and !page.decommitted;
+    }
+
     fn freshPage(heap: *ThreadHeap) os.MapError!*Page {
         if (heap.free_pages) |page| {
             heap.free_pages = page.next;
@@ -179,25 +246,178 @@ pub inline fn peek() ?*ThreadHeap {
 /// Copied from the options when the first heap is created, so the free path reads one global.
 var poison_freed: bool = false;
 
+/// Events of heap ownership, for `offheap_threads_stats` and the tests.
+pub const Events = struct {
+    /// Heaps handed to a new thread instead of mapping a new one.
+    adopted: std.atomic.Value(u64) = .init(0),
+    /// Adoptions of heaps whose owner ended without the exit hint (found dead by tgkill).
+    reclaimed_dead: std.atomic.Value(u64) = .init(0),
+    /// Heaps released by the thread-exit hint.
+    abandoned_hint: std.atomic.Value(u64) = .init(0),
+    /// Bytes of empty pages returned to the OS.
+    purged_bytes: std.atomic.Value(u64) = .init(0),
+};
+pub var events: Events = .{};
+
+/// Maps a heap for the calling thread, or adopts an abandoned one.
 fn create() os.MapError!*ThreadHeap {
     poison_freed = config.get().poison;
     segment_zig.initCookieSecret();
+    exit_hint.init();
+    const tid = abandon.currentTid();
+    if (adoptAny(tid)) |heap| {
+        install(heap);
+        return heap;
+    }
     const bytes = std.mem.alignForward(usize, @sizeOf(ThreadHeap), os.page_size_bytes);
     const heap: *ThreadHeap = @ptrCast(try os.map(bytes, .{}));
-    heap.* = .{};
+    heap.* = .{ .ownership = .initActive(tid) };
     var head = registry.load(.monotonic);
     while (true) {
         heap.registry_next = head;
         head = registry.cmpxchgWeak(head, heap, .release, .monotonic) orelse break;
     }
     _ = stats.global.thread_heaps.fetchAdd(1, .monotonic);
-    current = heap;
+    install(heap);
     return heap;
+}
+
+fn install(heap: *ThreadHeap) void {
+    assert(current == null);
+    assert(heap.ownership.load().state == .active);
+    current = heap;
+    exit_hint.arm(heap);
+}
+
+/// Walks the registry once and adopts the first heap that is abandoned or whose owner has ended.
+/// The adopter collects the heap whole, so remote frees made while it had no owner come back.
+fn adoptAny(tid: u32) ?*ThreadHeap {
+    var next = registry.load(.acquire);
+    var count: usize = 0;
+    while (next) |heap| : (count += 1) {
+        assert(count < 1 << 32);
+        next = heap.registry_next;
+        const seen = heap.ownership.load();
+        const owner_gone = seen.state == .active and abandon.ownerGone(seen, tid);
+        if (seen.state != .abandoned and !owner_gone) continue;
+        if (!heap.ownership.exchange(seen, abandon.taken(seen, tid, .active))) continue;
+        _ = events.adopted.fetchAdd(1, .monotonic);
+        if (owner_gone) _ = events.reclaimed_dead.fetchAdd(1, .monotonic);
+        heap.collectAll();
+        return heap;
+    }
+    return null;
+}
+
+/// Collects and purges every heap no live thread owns, holding each in the `collecting` state for
+/// the duration (adopters skip it meanwhile). Also collects the caller's own heap. Returns the
+/// bytes returned to the OS. Slow: for `trim()`, never for a hot path.
+pub fn collectUnowned() usize {
+    var purged_bytes: usize = 0;
+    if (current) |mine| {
+        mine.collectAll();
+        purged_bytes += mine.purgeFreePages();
+    }
+    const tid = abandon.currentTid();
+    var next = registry.load(.acquire);
+    var count: usize = 0;
+    while (next) |heap| : (count += 1) {
+        assert(count < 1 << 32);
+        next = heap.registry_next;
+        if (heap == current) continue;
+        const seen = heap.ownership.load();
+        if (seen.state == .collecting) continue;
+        if (seen.state == .active and (seen.tid == tid or !abandon.threadGone(seen.tid))) continue;
+        const held = abandon.taken(seen, tid, .collecting);
+        if (!heap.ownership.exchange(seen, held)) continue;
+        heap.collectAll();
+        purged_bytes += heap.purgeFreePages();
+        const released = heap.ownership.release(held);
+        assert(released);
+    }
+    _ = events.purged_bytes.fetchAdd(purged_bytes, .monotonic);
+    return purged_bytes;
+}
+
+/// Gives up the calling thread's heap: collects and purges it, forgets it, and marks it abandoned
+/// for the next thread. Called by the thread-exit hint; also usable by a thread that is done
+/// allocating. A later allocation on this thread adopts or creates a heap again.
+pub fn abandonCurrent() void {
+    const heap = current orelse return;
+    current = null;
+    heap.collectAll();
+    _ = events.purged_bytes.fetchAdd(heap.purgeFreePages(), .monotonic);
+    const seen = heap.ownership.load();
+    assert(seen.state == .active);
+    const released = heap.ownership.release(seen);
+    assert(released);
+    _ = events.abandoned_hint.fetchAdd(1, .monotonic);
+}
+
+/// The thread-exit hint: a pthread key whose destructor abandons the heap. Only a hint: a thread
+/// that ends without running it leaves an `active` heap that `adoptAny` reclaims by tid liveness.
+/// After a fork only the forking thread survives, with a new tid: the child handler rewrites its
+/// heap's word so no thread of the child mistakes the heap for a dead thread's.
+const exit_hint = struct {
+    const Setup = enum(u8) { none, running, ready, failed };
+    var setup: std.atomic.Value(Setup) = .init(.none);
+    var key: std.c.pthread_key_t = undefined;
+    /// Tests turn the hint off to prove reclaim does not need it.
+    var enabled: std.atomic.Value(bool) = .init(true);
+
+    fn init() void {
+        if (setup.load(.acquire) != .none) return;
+        if (setup.cmpxchgStrong(.none, .running, .acquire, .monotonic) != null) return;
+        const created = std.c.pthread_key_create(&key, onThreadExit) == .SUCCESS;
+        _ = std.c.pthread_atfork(null, null, onForkChild);
+        setup.store(if (created) .ready else .failed, .release);
+    }
+
+    fn arm(heap: *ThreadHeap) void {
+        if (setup.load(.acquire) != .ready) return; // another thread is still creating the key
+        if (!enabled.load(.monotonic)) return;
+        _ = std.c.pthread_setspecific(key, heap);
+    }
+
+    fn onThreadExit(value: *anyopaque) callconv(.c) void {
+        if (current != @as(?*ThreadHeap, @ptrCast(@alignCast(value)))) return;
+        abandonCurrent();
+    }
+
+    fn onForkChild() callconv(.c) void {
+        const heap = current orelse return;
+        const seen = heap.ownership.load();
+        const tid = abandon.currentTid();
+        if (seen.tid == tid) return;
+        _ = heap.ownership.exchange(seen, abandon.taken(seen, tid, .active));
+    }
+};
+
+/// Turns the thread-exit hint on or off for threads that get a heap afterwards (tests only).
+pub fn setExitHint(on: bool) void {
+    exit_hint.enabled.store(on, .monotonic);
 }
 
 /// Every heap ever created, newest first. Heaps are never unlinked, so the walk is safe at any time.
 pub fn first() ?*ThreadHeap {
     return registry.load(.acquire);
+}
+
+/// Heaps by ownership state, counted by one walk of the registry (a momentary picture).
+pub const Census = struct { heaps: u64 = 0, active: u64 = 0, abandoned: u64 = 0 };
+
+pub fn census() Census {
+    var result: Census = .{};
+    var next = registry.load(.acquire);
+    while (next) |heap| : (next = heap.registry_next) {
+        assert(result.heaps < 1 << 32);
+        result.heaps += 1;
+        switch (heap.ownership.load().state) {
+            .active => result.active += 1,
+            .abandoned, .collecting => result.abandoned += 1,
+        }
+    }
+    return result;
 }
 
 test "a heap hands out distinct, class-aligned blocks and reuses freed ones" {

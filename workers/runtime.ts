@@ -1,0 +1,71 @@
+/**
+ * The few runtime services the Worker scripts need, the same in Deno and Bun: arguments, a terminal
+ * check, writing to stdout, exiting, resident memory, and starting a module Worker.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+
+type DenoLike = {
+  args: string[];
+  exit(code: number): never;
+  stdout: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
+};
+type ProcessLike = {
+  argv: string[];
+  exit(code: number): never;
+  stdout: { isTTY?: boolean; write(text: string): boolean };
+};
+
+const deno = (globalThis as unknown as { Deno?: DenoLike }).Deno;
+const nodeProcess = (globalThis as unknown as { process: ProcessLike }).process;
+
+/** The runtime running the script. */
+export const runtimeName: "deno" | "bun" = deno ? "deno" : "bun";
+
+/** Command-line arguments after the script. */
+export function scriptArguments(): string[] {
+  return deno ? deno.args : nodeProcess.argv.slice(2);
+}
+
+/** Whether stdout is a terminal. */
+export function stdoutIsTerminal(): boolean {
+  return deno ? deno.stdout.isTerminal() : nodeProcess.stdout.isTTY === true;
+}
+
+const encoder = new TextEncoder();
+
+/** Writes `text` to stdout as is (no newline added). */
+export function write(text: string): void {
+  if (deno) deno.stdout.writeSync(encoder.encode(text));
+  else nodeProcess.stdout.write(text);
+}
+
+/** Ends the process with `code`. */
+export function exit(code: number): never {
+  return deno ? deno.exit(code) : nodeProcess.exit(code);
+}
+
+/** Resident set size of this process in bytes, from /proc/self/statm. */
+export function residentBytes(): number {
+  return Number(readFileSync("/proc/self/statm", "utf8").split(" ")[1]) * 4096;
+}
+
+/** Starts a module Worker running `url`. */
+export function startWorker(url: URL): Worker {
+  return new Worker(url, { type: "module" });
+}
+
+/** Reads `--name value` pairs into numbers, keeping `defaults` for the rest; flags without value are 1. */
+export function numericOptions<T extends Record<string, number>>(argv: string[], defaults: T): T {
+  const options: Record<string, number> = { ...defaults };
+  for (let index = 0; index < argv.length; index++) {
+    const name = argv[index].replace(/^--/, "");
+    if (!(name in defaults)) throw new RangeError(`Unknown option ${argv[index]}; known: ${Object.keys(defaults)}`);
+    const next = argv[index + 1];
+    const value = next !== undefined && !next.startsWith("--") ? Number(argv[++index]) : 1;
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`Option ${argv[index]} needs a number`);
+    options[name] = value;
+  }
+  return options as T;
+}
