@@ -210,10 +210,11 @@ pub fn release(region: *Region) void {
     destroy(region);
 }
 
-/// Turns a region the cache hands back into a live one.
+/// Turns a region the cache hands back into a live one. Nobody else can change a cached region's
+/// word (frees and pins only act on live ones), so a plain store suffices.
 pub fn revive(region: *Region) void {
-    const previous = region.lifecycle.swap(word(.live, 0), .acq_rel);
-    assert(previous == word(.cached, 0));
+    assert(region.lifecycle.load(.monotonic) == word(.cached, 0));
+    region.lifecycle.store(word(.live, 0), .release);
 }
 
 /// Marks a region leaving the cache for the OS.

@@ -74,15 +74,23 @@ var resident: List("age_links") = .{};
 var purged: List("age_links") = .{};
 var last_decay_check_ns: std.atomic.Value(u64) = .init(0);
 
+/// Written only under the lock (plain load and store, no read-modify-write on the hot path); the
+/// statistics read them without it.
 pub var cached_bytes: std.atomic.Value(u64) = .init(0);
 pub var cached_regions: std.atomic.Value(u64) = .init(0);
+
+fn adjust(counter: *std.atomic.Value(u64), delta: i64) void {
+    const value: i64 = @intCast(counter.load(.monotonic));
+    assert(value + delta >= 0);
+    counter.store(@intCast(value + delta), .monotonic);
+}
 pub var bytes_purged: std.atomic.Value(u64) = .init(0);
 
 fn unlinkLocked(region: *Region) void {
     bins[region.bin.?].remove(region);
     if (region.purged) purged.remove(region) else resident.remove(region);
-    _ = cached_bytes.fetchSub(region.mapped_bytes, .monotonic);
-    _ = cached_regions.fetchSub(1, .monotonic);
+    adjust(&cached_bytes, -@as(i64, @intCast(region.mapped_bytes)));
+    adjust(&cached_regions, -1);
 }
 
 /// A cached region of `bin`, now live, or null on a miss.
@@ -110,8 +118,9 @@ pub fn put(region: *Region) bool {
     lock.lock();
     bins[region.bin.?].pushBack(region);
     resident.pushBack(region);
-    _ = cached_regions.fetchAdd(1, .monotonic);
-    const total = cached_bytes.fetchAdd(region.mapped_bytes, .monotonic) + region.mapped_bytes;
+    adjust(&cached_regions, 1);
+    adjust(&cached_bytes, @intCast(region.mapped_bytes));
+    const total = cached_bytes.load(.monotonic);
     lock.unlock();
     if (total > budget_bytes) evictOver(budget_bytes);
     maybeDecay(now_ns);
@@ -213,3 +222,4 @@ test "a freed region comes back from the cache without a new mapping" {
     try std.testing.expect(trim() >= bin.bytes);
     try std.testing.expect(take(bin) == null);
 }
+

@@ -95,7 +95,8 @@ pub fn regionUnmapped(tier: Tier, node: i32, bytes: u64) void {
 pub fn regionLive(tier: Tier, bytes: u64) void {
     const entry = &region_tiers[@backingInt(tier)];
     const live = entry.live_bytes.fetchAdd(bytes, .monotonic) + bytes;
-    _ = entry.peak_bytes.fetchMax(live, .monotonic);
+    // Read before writing: the peak rarely moves, and a load costs far less than a fetchMax.
+    if (live > entry.peak_bytes.load(.monotonic)) _ = entry.peak_bytes.fetchMax(live, .monotonic);
 }
 
 pub fn regionDead(tier: Tier, bytes: u64) void {
