@@ -41,8 +41,12 @@ echo "bench: ReleaseFast build" >&2
 bash .ci/build fast
 source .ci/versions # puts node_modules/.bin on PATH
 
-# The ReleaseFast library, whatever OFFHEAP_LIB the caller's shell had (a test build, say).
-export OFFHEAP_LIB="$root/zig/zig-out/lib/liboffheap.so"
+# A private copy of the ReleaseFast library, whatever OFFHEAP_LIB the caller's shell had (a test
+# build, say): both runtimes measure the same binary even if zig-out is rebuilt during the run.
+snapshot="$(mktemp -d)"
+trap 'rm -rf "$snapshot"' EXIT
+cp zig/zig-out/lib/liboffheap.so "$snapshot/liboffheap.so"
+export OFFHEAP_LIB="$snapshot/liboffheap.so"
 # jemalloc's initial-exec TLS needs room in the static TLS block of the runtime that dlopens it.
 export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.rtld.optional_static_tls=65536"
 OFFHEAP_BENCH_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"

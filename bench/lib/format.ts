@@ -25,8 +25,9 @@ export function formatDuration(durationNs: number): string {
   return `${durationNs.toPrecision(3)} ns`;
 }
 
-/** A ratio such as 0.54×, two decimals below 10, fewer above. */
+/** A ratio such as 0.54×: two significant digits below 0.1, two decimals below 10, fewer above. */
 export function formatRatio(ratio: number): string {
+  if (ratio < 0.1) return `${Number(ratio.toPrecision(2))}×`; // 0.0031×, never a bare 0.00×
   return `${ratio < 10 ? ratio.toFixed(2) : ratio < 100 ? ratio.toFixed(1) : ratio.toFixed(0)}×`;
 }
 

@@ -159,9 +159,13 @@ export function cliffFindings(run: RunResult): string[] {
           : after.facts?.tier
           ? ` (both in the ${after.facts.tier} tier)`
           : "";
-        const advice = after.facts?.tier === "mapped" && before.facts?.tier !== "mapped"
-          ? " Each mapped-tier allocation maps and unmaps memory; keeping freed mappings in a cache would " +
-            "remove that from the allocate/free path."
+        const maps = Number(after.facts?.osMapCallsPerRun ?? NaN);
+        const advice = maps > 0
+          ? ` offheap's stats count ${Number(maps.toPrecision(2))} mmap call(s) per run there once warm: freed ` +
+            `mappings are not reused, and keeping them in a cache would take the system calls off this path.`
+          : maps === 0
+          ? " offheap's stats count no mmap call per run there once warm, so the step is the tier's own " +
+            "bookkeeping, not the kernel."
           : "";
         lines.push(
           `${label(run)}: offheap's ${suite.name} ${chart} cost jumps ${formatRatio(offheapStep)} from ` +

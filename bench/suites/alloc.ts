@@ -76,6 +76,18 @@ function offheapObjectPair(offheap: Offheap, sizeBytes: number): () => void {
   return () => heap.alloc(sizeBytes).free();
 }
 
+/**
+ * How many OS mappings (mmap calls, from `heap.stats()`) one run of `operation` makes once warm:
+ * 0 when the allocator serves it from segments or its cache of freed mappings.
+ */
+function osMapCallsPerRun(offheap: Offheap, operation: () => void): number {
+  const runs = 64;
+  for (let i = 0; i < runs; i++) operation();
+  const before = offheap.heap.stats().osMapCalls;
+  for (let i = 0; i < runs; i++) operation();
+  return (offheap.heap.stats().osMapCalls - before) / runs;
+}
+
 /** The tier offheap serves a block of `sizeBytes` from, for the report. */
 function tierOf(offheap: Offheap, sizeBytes: number): string {
   const block = offheap.heap.alloc(sizeBytes);
@@ -110,18 +122,27 @@ const suite: Suite = {
       const subjects = patterns.map(([name, pattern]) => ({ name, fn: pattern.pair(sizeBytes) }));
       subjects.splice(1, 0, { name: `${OFFHEAP} alloc()`, fn: offheapObjectPair(offheap, sizeBytes) });
       subjects.push({ name: "Uint8Array", fn: uint8ArrayPair(sizeBytes) });
-      const tier = tierOf(offheap, sizeBytes);
-      add("pair", `pair ${formatBytes(sizeBytes)}`, formatBytes(sizeBytes), subjects, { tier, sizeBytes });
+      const facts = {
+        tier: tierOf(offheap, sizeBytes),
+        sizeBytes,
+        osMapCallsPerRun: osMapCallsPerRun(offheap, subjects[0].fn),
+      };
+      add("pair", `pair ${formatBytes(sizeBytes)}`, formatBytes(sizeBytes), subjects, facts);
     }
     for (const sizeBytes of cycleSizesBytes) {
       const subjects = patterns.map(([name, pattern]) => ({ name, fn: pattern.cycle(sizeBytes, cycleCount) }));
-      add("cycle", `${cycleCount}-cycle ${formatBytes(sizeBytes)}`, formatBytes(sizeBytes), subjects);
+      const facts = {
+        tier: tierOf(offheap, sizeBytes),
+        sizeBytes,
+        osMapCallsPerRun: osMapCallsPerRun(offheap, subjects[0].fn),
+      };
+      add("cycle", `${cycleCount}-cycle ${formatBytes(sizeBytes)}`, formatBytes(sizeBytes), subjects, facts);
     }
     for (const range of mixRanges) {
       const plan = mixPlan({ count: 100, ...range });
       const label = `${formatBytes(range.minBytes)}–${formatBytes(range.maxBytes)}`;
       const subjects = patterns.map(([name, pattern]) => ({ name, fn: pattern.mix(plan) }));
-      add("mix", `mix ${label}`, label, subjects);
+      add("mix", `mix ${label}`, label, subjects, { osMapCallsPerRun: osMapCallsPerRun(offheap, subjects[0].fn) });
     }
     return cases;
   },

@@ -60,12 +60,14 @@ const suite: Suite = {
       label: formatBytes(touchBytes),
       quick: false,
       subjects: [{ name: OFFHEAP, fn: touch("auto") }, { name: "huge: never", fn: touch("never") }],
-      facts: { backing: (() => {
-        const buf = heap.alloc(touchBytes);
-        const backing = buf.backing;
-        buf.free();
-        return backing;
-      })() },
+      facts: {
+        backing: (() => {
+          const buf = heap.alloc(touchBytes);
+          const backing = buf.backing;
+          buf.free();
+          return backing;
+        })(),
+      },
     });
     return cases;
   },
