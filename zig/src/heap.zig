@@ -192,12 +192,35 @@ fn adviseRegion(region: *Region, advice: Advice) Error!void {
 
 /// Marks a region freed and releases it now, or leaves that to the last unpin.
 fn freeRegion(heap: *thread_heap.ThreadHeap, region: *Region) Error!Tier {
+    if (region.pinCount() > 0) return freePinnedRegion(heap, region);
     const tier = region.tier;
     const mapped_bytes = region.mapped_bytes;
     const release_now = try region_zig.markFreed(region);
     heap.counters.countFree(tier, mapped_bytes);
     stats.regionDead(tier, mapped_bytes);
     if (release_now) region_zig.release(region);
+    return tier;
+}
+
+/// Frees a region that views (possibly in other Workers) still pin: it becomes a zombie that stays
+/// mapped, so those views never fault. Its pages go back to the OS now, so a view that is never
+/// dropped (its Worker ended before its FinalizationRegistry ran) costs address space, not memory;
+/// such a view reads zeros from then on. This thread holds a pin of its own while it drops the pages,
+/// so no other thread can recycle the region (and lose new data) in between.
+fn freePinnedRegion(heap: *thread_heap.ThreadHeap, region: *Region) Error!Tier {
+    const tier = region.tier;
+    const mapped_bytes = region.mapped_bytes;
+    try region_zig.pin(region);
+    const release_now = region_zig.markFreed(region) catch |err| {
+        // A racing free won; give back our pin (it may have been the last one).
+        if (region_zig.unpin(region) catch false) region_zig.release(region);
+        return err;
+    };
+    assert(!release_now); // our pin keeps it a zombie
+    heap.counters.countFree(tier, mapped_bytes);
+    stats.regionDead(tier, mapped_bytes);
+    os.advise(@ptrFromInt(region.base), mapped_bytes, .dont_need) catch {};
+    if (region_zig.unpin(region) catch unreachable) region_zig.release(region);
     return tier;
 }
 

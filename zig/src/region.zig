@@ -62,6 +62,11 @@ pub const Region = struct {
     age_links: Links = .{},
     next_free: ?*Region = null,
 
+    /// Views currently pinning the region (in any thread).
+    pub fn pinCount(region: *const Region) u32 {
+        return region.lifecycle.load(.acquire) & pins_mask;
+    }
+
     pub fn state(region: *const Region) State {
         return stateOf(region.lifecycle.load(.acquire));
     }
