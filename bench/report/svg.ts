@@ -30,7 +30,8 @@ export interface ChartData {
   groups: BarGroup[];
 }
 
-const offheapColors = ["#e8590c", "#ffa94d", "#d9480f"];
+/** offheap's shades, the first (saturated) for its main subject, then lighter and darker variants. */
+const offheapColors = ["#e8590c", "#ffa94d", "#a63c06", "#ffd8a8", "#fd7e14", "#7c2d12"];
 const baselineColors = ["#364fc7", "#5c7cfa", "#91a7ff", "#495057", "#868e96", "#adb5bd", "#1098ad"];
 
 const barHeightPx = 13;
@@ -74,7 +75,7 @@ function legend(
   let x = plotLeftPx;
   let y = topPx;
   for (const [subject, color] of colors) {
-    const label = offheapNames.has(subject) ? `${subject} (this library)` : subject;
+    const label = subject === "offheap" ? `${subject} (this library)` : subject;
     const itemWidth = 26 + label.length * 7.2;
     if (x + itemWidth > widthPx - 20) {
       x = plotLeftPx;
