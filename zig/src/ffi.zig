@@ -89,7 +89,22 @@ export fn offheap_abi_version() u32 {
     return abi_version;
 }
 
+/// Sizes up to this take the hot path of `offheap_alloc` (the small and medium tiers).
+const fast_size_max: f64 = @floatFromInt(@import("size_class.zig").medium_max_bytes);
+
 export fn offheap_alloc(size: f64, alignment: u32) f64 {
+    // The hot path converts with 32-bit instructions and touches nothing but the head page; every
+    // other case, and every invalid argument, goes through the general path below.
+    if (alignment == 0 and size >= 1 and size <= fast_size_max) {
+        const size_bytes: u32 = @intFromFloat(size);
+        if (@as(f64, @floatFromInt(size_bytes)) == size) {
+            if (heap.allocFast(size_bytes)) |address| return @floatFromInt(@as(i64, @intCast(address)));
+        }
+    }
+    return @call(.never_inline, allocGeneral, .{ size, alignment });
+}
+
+fn allocGeneral(size: f64, alignment: u32) f64 {
     const size_bytes = sizeArgument(size) catch |err| return failure(err);
     const alignment_bytes = alignmentArgument(alignment) catch |err| return failure(err);
     return addressResult(heap.alloc(size_bytes, alignment_bytes));
@@ -102,6 +117,17 @@ export fn offheap_alloc_zeroed(size: f64, alignment: u32) f64 {
 }
 
 export fn offheap_free(address: f64) i32 {
+    // The hot path: a block of a segment this thread owns. Anything else takes the general path.
+    if (address >= 1 and address <= f64_integer_max) {
+        const candidate: i64 = @intFromFloat(address);
+        if (@as(f64, @floatFromInt(candidate)) == address) {
+            if (heap.freeFast(@intCast(candidate))) |tier| return @backingInt(tier);
+        }
+    }
+    return @call(.never_inline, freeGeneral, .{address});
+}
+
+fn freeGeneral(address: f64) i32 {
     const checked = addressArgument(address) catch |err| return status.code(err);
     const tier = heap.free(checked) catch |err| return status.code(err);
     return @backingInt(tier);

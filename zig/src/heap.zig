@@ -73,6 +73,35 @@ pub inline fn alloc(size_bytes: usize, alignment_bytes: usize) Error!usize {
     return allocRegion(heap, .{ .size_bytes = size_bytes, .alignment_bytes = alignment_bytes });
 }
 
+/// The hot path of `offheap_alloc`: a small or medium size at the default alignment, from the head
+/// page of a heap this thread already has. Null sends the request down the general path, which
+/// gives the same result (or the precise error) more slowly.
+pub inline fn allocFast(size_bytes: u32) ?usize {
+    assert(size_bytes >= 1 and size_bytes <= size_class.medium_max_bytes);
+    const heap = thread_heap.peek() orelse return null;
+    const class = size_class.classFor(size_bytes, alignment_default_bytes).?;
+    const page = heap.queues[class].head orelse return null;
+    const address = page.take() orelse return null;
+    heap.counters.countAlloc(tierOfClass(class), size_class.blockBytes(class));
+    return address;
+}
+
+/// The hot path of `offheap_free`: a valid block of a segment this thread owns. Null (including for
+/// every invalid address) sends the free down the general path, which reports the precise error.
+pub inline fn freeFast(address: usize) ?Tier {
+    if (segment_map.lookup(address).kind != .segment) return null;
+    const heap = thread_heap.peek() orelse return null;
+    const segment = Segment.of(address);
+    if (segment.owner.load(.monotonic) != @intFromPtr(heap)) return null;
+    const located = segment.locate(address) catch return null;
+    const page = located.page;
+    const tier = tierOfClass(page.class);
+    const block_bytes = page.block_bytes;
+    heap.freeLocal(page, address);
+    heap.counters.countFree(tier, block_bytes);
+    return tier;
+}
+
 /// Zeroed memory. Fresh mappings are already zero, so only recycled blocks are cleared.
 pub fn allocZeroed(size_bytes: usize, alignment_bytes: usize) Error!usize {
     return allocEx(.{ .size_bytes = size_bytes, .alignment_bytes = alignment_bytes, .zero = true });

@@ -68,7 +68,7 @@ const medium_lookup = blk: {
 
 /// The class for `size_bytes` at `alignment_bytes`, or null when the request belongs to a larger
 /// tier (too large, or an alignment no class size is a multiple of).
-pub fn classFor(size_bytes: usize, alignment_bytes: usize) ?u8 {
+pub inline fn classFor(size_bytes: usize, alignment_bytes: usize) ?u8 {
     assert(size_bytes > 0);
     assert(std.math.isPowerOfTwo(alignment_bytes));
     if (size_bytes > medium_max_bytes) return null;
