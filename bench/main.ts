@@ -137,7 +137,7 @@ async function measureCases(cases: Case[]): Promise<{ results: CaseResult[]; con
 
 /** Why a suite does not run here, or the cases it runs under the current options. */
 async function casesToRun(suite: Suite, options: Options, note: (line: string) => void): Promise<Case[] | string> {
-  const built = await suite.cases({ note });
+  const built = await suite.cases({ note, quick: options.quick });
   if (typeof built === "string") return built;
   const cases = selectCases(suite, built, options);
   if (cases.length > 0) return cases;
@@ -158,7 +158,6 @@ async function runSuite(suite: Suite, position: string, options: Options, note: 
   const cases = await casesToRun(suite, options, note);
   if (typeof cases === "string") {
     result.skipped = cases;
-    console.log(`${tag} suite ${position} ${suite.name}: skipped, ${cases}`);
   } else {
     const benchmarks = cases.reduce((sum, entry) => sum + entry.subjects.length, 0);
     console.log(`${tag} suite ${position} ${suite.name}: ${cases.length} cases, ${benchmarks} benchmarks`);
@@ -166,7 +165,8 @@ async function runSuite(suite: Suite, position: string, options: Options, note: 
   }
   await suite.dispose?.();
   result.elapsedMs = performance.now() - started;
-  console.log(`${tag} suite ${position} ${suite.name}: done in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+  const outcome = result.skipped ? `skipped, ${result.skipped}` : "done";
+  console.log(`${tag} suite ${position} ${suite.name}: ${outcome} in ${(result.elapsedMs / 1000).toFixed(1)} s`);
   return { result, context };
 }
 

@@ -46,6 +46,8 @@ export interface ChartSpec {
 
 /** What the runner gives a suite. */
 export interface SuiteContext {
+  /** True under `--quick`: a suite may skip building data that only its non-quick cases use. */
+  quick: boolean;
   /** Records a line for the output and the JSON, e.g. a baseline that was skipped. */
   note(line: string): void;
 }

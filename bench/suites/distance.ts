@@ -99,7 +99,7 @@ const suite: Suite = {
           name,
           chart: metric,
           label: `${dimension}-d`,
-          quick: metric === "dot" && dimension === 768,
+          quick: false,
           subjects,
         });
       }

@@ -32,7 +32,7 @@ const suite: Suite = {
     pair: { title: "one 768-d f32 dot product", categoryAxis: "operation" },
     scan: { title: "top-10 over 100k × 768 rows", categoryAxis: "element type" },
   },
-  async cases() {
+  async cases(context) {
     const offheap = await loadOffheap();
     if (typeof offheap === "string") return offheap;
     const { heap, quantize, vectors } = offheap;
@@ -54,6 +54,8 @@ const suite: Suite = {
         { name: "plain JS", fn: () => do_not_optimize(dotJs(a, b)) },
       ],
     }];
+
+    if (context.quick) return cases; // Only the pair is quick: skip building 100k rows.
 
     // The rows: f32, then each compact form of the same values.
     const f32 = heap.alloc(rows * dim * 4, { align: 64 });

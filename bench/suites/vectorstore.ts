@@ -91,6 +91,7 @@ const suite: Suite = {
     const offheap = await loadOffheap();
     if (typeof offheap === "string") return offheap;
     if (typeof offheap.VectorStore !== "function") return "offheap has no VectorStore yet";
+    if (context.quick) return []; // No quick case: skip building 100k-row stores.
     if (typeof offheap.ParallelSearch === "function") {
       owned.pool = new offheap.ParallelSearch();
     } else context.note("vectorstore: offheap has no ParallelSearch yet, so Worker scaling is not measured");
