@@ -2,7 +2,8 @@
 # `npm run bench:report`: renders bench/REPORT.md, bench/charts/*.svg and bench/README_TABLE.md from
 # the newest results file of each runtime in bench/results (or --results <dir>). Needs no build.
 #
-#   bash bench/report.sh [--results <dir>] [--out <dir>]
+#   bash bench/report.sh [--results <dir>] [--out <dir>] [--readme]
+#   --readme also writes the table into README.md between its bench-table markers.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

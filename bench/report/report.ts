@@ -3,7 +3,10 @@
  * SVG charts it embeds (bench/charts/), and bench/README_TABLE.md, the table the README shows.
  * Everything in them, findings included, is computed from the JSON.
  *
- *   deno run --allow-read --allow-write bench/report/report.ts [--results <dir>] [--out <dir>]
+ *   deno run --allow-read --allow-write bench/report/report.ts [--results <dir>] [--out <dir>] [--readme]
+ *
+ * `--readme` also writes the table into README.md, between `<!-- bench-table:start -->` and
+ * `<!-- bench-table:end -->`.
  *
  * @module
  */
@@ -15,14 +18,29 @@ import { repositoryRoot, runtimeLabel } from "../lib/runtime.ts";
 import { findings } from "./findings.ts";
 import { type BarGroup, renderChart } from "./svg.ts";
 
-function parseOptions(args: string[]): { results: string; out: string } {
-  const options = { results: `${repositoryRoot()}/bench/results`, out: `${repositoryRoot()}/bench` };
-  for (let i = 0; i < args.length; i += 2) {
-    if (args[i] === "--results" && args[i + 1]) options.results = args[i + 1];
-    else if (args[i] === "--out" && args[i + 1]) options.out = args[i + 1];
+function parseOptions(args: string[]): { results: string; out: string; readme: boolean } {
+  const options = { results: `${repositoryRoot()}/bench/results`, out: `${repositoryRoot()}/bench`, readme: false };
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--readme") options.readme = true;
+    else if (args[i] === "--results" && args[i + 1]) options.results = args[++i];
+    else if (args[i] === "--out" && args[i + 1]) options.out = args[++i];
     else throw new RangeError(`Cannot write the report: unknown or incomplete argument ${args[i]}`);
   }
   return options;
+}
+
+const readmeStart = "<!-- bench-table:start -->";
+const readmeEnd = "<!-- bench-table:end -->";
+
+/** Replaces the README's block between the bench-table markers with `table`; false without markers. */
+function spliceReadme(table: string): boolean {
+  const path = `${repositoryRoot()}/README.md`;
+  const readme = readFileSync(path, "utf8");
+  const start = readme.indexOf(readmeStart);
+  const end = readme.indexOf(readmeEnd);
+  if (start < 0 || end < start) return false;
+  writeFileSync(path, `${readme.slice(0, start + readmeStart.length)}\n${table.trim()}\n${readme.slice(end)}`);
+  return true;
 }
 
 /** The newest well-formed results file of each runtime, Deno first. */
@@ -212,7 +230,9 @@ function main(): void {
   const charts = writeCharts(runs, `${options.out}/charts`);
   const found = findings(runs);
   writeFileSync(`${options.out}/REPORT.md`, report(runs, files, charts, found));
-  writeFileSync(`${options.out}/README_TABLE.md`, readmeTable(runs));
+  const table = readmeTable(runs);
+  writeFileSync(`${options.out}/README_TABLE.md`, table);
+  if (options.readme && !spliceReadme(table)) console.error(`report: README.md has no ${readmeStart} block`);
   console.log(`\nFindings (${files.join(", ")}):`);
   for (const line of found) console.log(`- ${line}`);
   const count = [...charts.values()].flat().length;
