@@ -9,6 +9,7 @@
 import { OffheapError } from "./errors.ts";
 import { bytesAt, detachRegion, mappingFor } from "./views.ts";
 import { library } from "./ffi/load.ts";
+import { nativeFree } from "./ffi/hot.ts";
 import { nativeFailure } from "./errors.ts";
 import type { Tier } from "./stats.ts";
 import { type BufferDescriptor, checkDescriptor } from "./share.ts";
@@ -59,7 +60,7 @@ export function backingAt(address: number, action: string): Backing {
  */
 export function freeAddress(address: number, action: string): void {
   detachRegion(address);
-  const tier = library().native.offheap_free(address);
+  const tier = nativeFree(address);
   if (tier < 0) throw nativeFailure(action, tier, `address ${address}`);
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { library } from "./ffi/load.ts";
+import { nativeAlloc } from "./ffi/hot.ts";
 import { describe, expectNumber, expectPositiveInteger, nativeFailure, statusName } from "./errors.ts";
 import { type Backing, backingAt, freeAddress, leakReport, type LeakRecord, OffheapBuffer } from "./buffer.ts";
 import { bytesAt, detachRegion } from "./views.ts";
@@ -336,7 +337,7 @@ function checkAlign(action: string, align: unknown, limit = ALIGN_MAX): number {
 }
 
 function allocRaw(size: number, align = 0): number {
-  const address = library().native.offheap_alloc(size, align);
+  const address = nativeAlloc(size, align);
   if (address > 0) return address;
   return allocFailure(size, align, address);
 }

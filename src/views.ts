@@ -127,8 +127,9 @@ export function bytesAt(address: number, byteLength: number, action: string): Ui
  * from the buffer read as empty afterwards. Cheap for anything that is not a region start.
  */
 export function detachRegion(address: number): void {
-  if (address % CHUNK_BYTES !== 0) return;
+  // Division, not `%`: addresses are doubles above 2^31, and V8 computes a double `%` out of line.
   const key = address / CHUNK_BYTES;
+  if (key !== Math.floor(key)) return;
   const entry = regions.get(key);
   if (entry === undefined || entry.base !== address) return;
   regions.delete(key);
