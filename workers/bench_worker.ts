@@ -17,7 +17,6 @@ import { heap, loadLibrary } from "../mod.ts";
 import { openNativeAllocators } from "../bench/baselines/native.ts";
 import { OFFHEAP_ALLOCATOR, type Reply, type Request, type Ring } from "./bench_protocol.ts";
 
-
 /**
  * The loops, over one allocator's `malloc` and `free` (in Deno the C allocators take and return
  * BigInts, so sizes come pre-converted and the ring is a BigUint64Array for them).
@@ -176,7 +175,12 @@ async function run(request: Request): Promise<number> {
     case "consume": {
       const allocator = allocatorNamed(request.allocator);
       const { ring } = request;
-      return allocator.loops.consume(request.count, ringView(ring, allocator), new Int32Array(ring.control), ring.capacity);
+      return allocator.loops.consume(
+        request.count,
+        ringView(ring, allocator),
+        new Int32Array(ring.control),
+        ring.capacity,
+      );
     }
     case "local": {
       const allocator = allocatorNamed(request.allocator);

@@ -16,7 +16,9 @@
  *   two threads at once, so its time is the slower of the two ends, not their sum.
  *
  * The two Workers (workers/bench_worker.ts) start in `cases()` and stay alive until `dispose()`;
- * the main thread loads liboffheap and the C allocators before starting them (DESIGN.md §3).
+ * the main thread loads liboffheap and the C allocators before starting them (DESIGN.md §3), and
+ * each Worker runs every churn once before measuring, so the first subject measured (offheap's)
+ * does not pay for compiling and first-touching a fresh thread (it showed as 0.78× scaling in Bun).
  * Each timed call includes one message round trip per Worker (tens of microseconds), a few percent
  * of an iteration.
  *
@@ -119,7 +121,9 @@ function median(values: number[]): number {
 
 /** The subject names of one allocator in a churn case; offheap's 2-Worker subject is the baseline. */
 function churnNames(allocator: string): [two: string, one: string] {
-  return allocator === OFFHEAP_ALLOCATOR ? [OFFHEAP, `${OFFHEAP} 1 Worker`] : [`${allocator} 2 Workers`, `${allocator} 1 Worker`];
+  return allocator === OFFHEAP_ALLOCATOR
+    ? [OFFHEAP, `${OFFHEAP} 1 Worker`]
+    : [`${allocator} 2 Workers`, `${allocator} 1 Worker`];
 }
 
 function churnCase(workload: Workload, allocators: string[], [first, second]: BenchWorker[]): Case {
@@ -167,7 +171,13 @@ function crossCase(workload: Workload, allocators: string[], [producer, consumer
       {
         name: local,
         fn: timed(`${name}/${local}`, async () => {
-          const freed = await producer.request({ op: "local", allocator, workload: workload.name, count, batch: BATCH });
+          const freed = await producer.request({
+            op: "local",
+            allocator,
+            workload: workload.name,
+            count,
+            batch: BATCH,
+          });
           if (freed !== count) throw new Error(`${name}: freed ${freed} of ${count} blocks`);
         }),
       },
@@ -187,7 +197,12 @@ function missingApi(): string | undefined {
   return undefined;
 }
 
-/** Adds "scaling <allocator>" facts to the churn cases that ran, and prints them as one note. */
+/**
+ * Adds "scaling <allocator>" facts to the churn cases that ran, and prints them as one note. It runs
+ * in `dispose()`, after measuring: the runner keeps each case's `facts` object by reference in its
+ * results, so facts added here still reach the results file (the Suite interface has no hook that
+ * sees mitata's statistics, so the medians come from the wall times `timed` kept of the same calls).
+ */
 function reportScaling(): void {
   const parts: string[] = [];
   for (const { entry, allocators } of owned.churnCases) {
@@ -235,10 +250,19 @@ const suite: Suite = {
       context.note("workers: this machine has one CPU, so 2 Workers cannot scale");
     }
     owned.workers = [new BenchWorker(), new BenchWorker()];
-    const selected = context.quick ? workloads.filter((workload) => `churn ${workload.label}` === QUICK_CASE) : workloads;
+    const selected = context.quick
+      ? workloads.filter((workload) => `churn ${workload.label}` === QUICK_CASE)
+      : workloads;
     await Promise.all(owned.workers.map(async (worker) => {
       await worker.request({ op: "init", path, natives });
-      for (const workload of selected) await worker.request({ op: "sizes", workload: workload.name, sizes: workload.sizes });
+      for (const workload of selected) {
+        await worker.request({ op: "sizes", workload: workload.name, sizes: workload.sizes });
+        // One warm-up round per allocator: compiles the Worker's loops and touches each heap's
+        // memory, so the first subject measured (offheap's) does not pay for a fresh thread.
+        for (const allocator of allocators) {
+          await worker.request({ op: "churn", allocator, workload: workload.name, window: WINDOW, pairs: PAIRS });
+        }
+      }
     }));
     const cases = selected.map((workload) => churnCase(workload, allocators, owned.workers));
     for (const workload of selected.filter((entry) => crossWorkloads.includes(entry.name))) {
