@@ -209,7 +209,9 @@ async function main(): Promise<void> {
     mitata,
   };
   mkdirSync(options.out.replace(/\/[^/]*$/, ""), { recursive: true });
-  writeFileSync(options.out, JSON.stringify(runResult, null, 1) + "\n");
+  // mitata's context carries its raw noop samples (tens of MB); the statistics are all the report uses.
+  const withoutSamples = (key: string, value: unknown) => key === "samples" ? undefined : value;
+  writeFileSync(options.out, JSON.stringify(runResult, withoutSamples, 1) + "\n");
   console.log(`\n${summaryText(runResult, `offheap vs baselines, ${runtimeLabel()} (median ratios)`)}\n`);
   console.log(`${tag} results: ${options.out}`);
 }

@@ -43,7 +43,21 @@ function spliceReadme(table: string): boolean {
   return true;
 }
 
-/** The newest well-formed results file of each runtime, Deno first. */
+/** A full run (every suite, not `--quick`) outranks any partial one, whatever their dates. */
+function isFullRun(run: RunResult): boolean {
+  return run.options.filter === "" && !run.options.quick;
+}
+
+/** Whether `candidate` should replace `known` as the run a runtime's report is made from. */
+function supersedes(candidate: RunResult, known: RunResult): boolean {
+  if (isFullRun(candidate) !== isFullRun(known)) return isFullRun(candidate);
+  return known.startedAt < candidate.startedAt;
+}
+
+/**
+ * The newest well-formed results file of each runtime, Deno first; a full run is preferred, so a
+ * later `--filter` or `--quick` run does not replace the report with a partial one.
+ */
 function latestRuns(folder: string): { runs: RunResult[]; files: string[] } {
   const newest = new Map<string, { run: RunResult; file: string }>();
   let names: string[] = [];
@@ -61,7 +75,7 @@ function latestRuns(folder: string): { runs: RunResult[]; files: string[] } {
     }
     if (formatProblems(run).length > 0) continue;
     const known = newest.get(run.runtime);
-    if (!known || known.run.startedAt < run.startedAt) newest.set(run.runtime, { run, file: name });
+    if (!known || supersedes(run, known.run)) newest.set(run.runtime, { run, file: name });
   }
   const ordered = ["deno", "bun"].map((runtime) => newest.get(runtime)).filter((entry) => entry !== undefined);
   return { runs: ordered.map((entry) => entry.run), files: ordered.map((entry) => entry.file) };
