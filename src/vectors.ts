@@ -27,6 +27,7 @@
  * @module
  */
 import { library } from "./ffi/load.ts";
+import { nativeScoreF32 } from "./ffi/hot.ts";
 import type { Native } from "./ffi/symbols.ts";
 import { describe, nativeFailure, OffheapError } from "./errors.ts";
 
@@ -192,6 +193,11 @@ export function metricCode(action: string, code: number, metric: unknown): numbe
 
 /** Pair score: validation, then one native call per element type. */
 function pair(action: string, metric: number, a: VectorArray, b: VectorArray): number {
+  // The common case, checked in three comparisons and sent to a stable FFI binding.
+  if (metric !== METRICS.hamming && a instanceof Float32Array && b instanceof Float32Array) {
+    const length = a.length;
+    if (length === b.length && length > 0 && length <= DIM_MAX) return nativeScoreF32(a, b, length, metric);
+  }
   const code = expectVector(action, "a", a, metric === METRICS.hamming);
   expectSameType(action, "b", b, code, "a");
   const dim = a.length;

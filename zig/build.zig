@@ -49,7 +49,10 @@ pub fn build(b: *std.Build) void {
     const tests = b.addTest(.{ .root_module = coreModule(b, target, optimize) });
     for (kernels) |kernel| tests.root_module.addObject(kernel);
     const test_step = b.step("test", "Run the inline tests of every Zig file");
-    test_step.dependOn(&b.addRunArtifact(tests).step);
+    const run_tests = b.addRunArtifact(tests);
+    // The tests make real syscalls (mmap, mbind, hugetlb): run them every time, never from cache.
+    run_tests.has_side_effects = true;
+    test_step.dependOn(&run_tests.step);
 }
 
 fn coreModule(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Module {

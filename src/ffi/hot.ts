@@ -1,5 +1,5 @@
 /**
- * The allocator's hot symbols as module-level functions. Reaching them through `library().native`
+ * The hot symbols (alloc, free, the f32 pair kernel) as module-level functions. Reaching them through `library().native`
  * costs a call and two property loads per use, which doubled the cost of an allocRaw/freeRaw pair
  * in Deno (29 ns against 14 ns for the bare symbols). These bindings start as stubs that open the
  * library (so `loadLibrary({ path })` can still come first), then replace themselves with the FFI
@@ -13,6 +13,7 @@ function bind(): void {
   const { native } = library();
   nativeAlloc = native.offheap_alloc;
   nativeFree = native.offheap_free;
+  nativeScoreF32 = native.offheap_score_f32;
 }
 
 /** `offheap_alloc(size: f64, alignment: u32) -> f64` address, or a negative status. */
@@ -25,4 +26,15 @@ export let nativeAlloc: (size: number, alignment: number) => number = (size, ali
 export let nativeFree: (address: number) => number = (address) => {
   bind();
   return nativeFree(address);
+};
+
+/** `offheap_score_f32(a, b, dim: u32, metric: u32) -> f32`; NaN for an invalid argument. */
+export let nativeScoreF32: (a: Float32Array, b: Float32Array, dim: number, metric: number) => number = (
+  a,
+  b,
+  dim,
+  metric,
+) => {
+  bind();
+  return nativeScoreF32(a, b, dim, metric);
 };
