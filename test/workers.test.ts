@@ -18,7 +18,8 @@ function runScript(script: string, args: string[]): { status: number | null; out
   const deno = (globalThis as unknown as { Deno?: { execPath(): string } }).Deno;
   const nodeProcess = (globalThis as unknown as { process: { execPath: string } }).process;
   const command = deno ? deno.execPath() : nodeProcess.execPath;
-  const argv = deno ? ["run", "-A", path, ...args] : [path, ...args];
+  // --expose-gc lets churn.ts collect garbage before it samples RSS (Bun always can).
+  const argv = deno ? ["run", "-A", "--v8-flags=--expose-gc", path, ...args] : [path, ...args];
   // The time limit only stops a hung child; the test asserts on the exit status and output.
   const child = spawnSync(command, argv, { encoding: "utf8", timeout: 170_000 });
   return { status: child.status, output: `${child.stdout}${child.stderr}` };

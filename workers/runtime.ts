@@ -46,6 +46,17 @@ export function exit(code: number): never {
   return deno ? deno.exit(code) : nodeProcess.exit(code);
 }
 
+/**
+ * Runs a full garbage collection, so an RSS sample counts memory still in use rather than garbage
+ * (dead Worker heaps, buffers whose finalizers have not run yet). Bun always can; Deno only when
+ * started with `--v8-flags=--expose-gc`, and otherwise this does nothing.
+ */
+export function collectGarbage(): void {
+  const bun = (globalThis as unknown as { Bun?: { gc(force: boolean): void } }).Bun;
+  if (bun) bun.gc(true);
+  else (globalThis as unknown as { gc?: () => void }).gc?.();
+}
+
 /** Resident set size of this process in bytes, from /proc/self/statm. */
 export function residentBytes(): number {
   return Number(readFileSync("/proc/self/statm", "utf8").split(" ")[1]) * 4096;

@@ -3,11 +3,14 @@
 //! MADV_HUGEPAGE (transparent hugepages), optionally collapsed at once with MADV_COLLAPSE.
 //!
 //! Every mapping starts as an ordinary placeholder at the alignment the region needs (the 4 MiB
-//! chunk, or 1 GiB), and hugetlb pages replace it with MAP_FIXED. That keeps the segment map's chunk
-//! alignment without over-reserving hugetlb pages, and when hugetlb fails the placeholder simply
-//! becomes the THP mapping. A failed hugetlb size is remembered: it is not tried again until
+//! chunk, or 1 GiB), and hugetlb pages, mapped wherever the kernel likes, are moved over it with
+//! mremap (never MAP_FIXED: see `tryHugetlb`). That keeps the segment map's chunk alignment without
+//! over-reserving hugetlb pages, and when hugetlb fails the untouched placeholder simply becomes the
+//! THP mapping. A failed hugetlb size is remembered: it is not tried again until
 //! `retry_ms` (OFFHEAP_HUGETLB_RETRY_MS) have passed or `trim()` forgets the failures.
 const std = @import("std");
+const builtin = @import("builtin");
+const linux = std.os.linux;
 const assert = std.debug.assert;
 const os = @import("os.zig");
 const clock = @import("clock.zig");
@@ -45,16 +48,46 @@ pub fn forgetFailures() void {
     failed_1g_at_ns.store(0, .monotonic);
 }
 
-/// Tries to swap the placeholder for hugetlb pages of one size. On failure the placeholder is
-/// re-established (MAP_FIXED failures can leave a hole on some kernels) and the failure remembered.
-fn tryHugetlb(base: usize, len_bytes: usize, size_flag: u32, failed_at_ns: *std.atomic.Value(u64)) bool {
-    if (recentlyFailed(failed_at_ns)) return false;
-    os.mapFixed(base, len_bytes, os.map_hugetlb | size_flag) catch {
+/// Tests only: runs between a hugetlb attempt and whatever follows it, where another thread's mmap
+/// could run; the race test maps there to prove the placeholder's range is never free.
+var race_hook: if (builtin.is_test) ?*const fn (base: usize, len_bytes: usize) void else void = if (builtin.is_test) null else {};
+
+fn raceWindow(base: usize, len_bytes: usize) void {
+    if (builtin.is_test) if (race_hook) |hook| hook(base, len_bytes);
+}
+
+/// What a hugetlb attempt did to the placeholder.
+const Attempt = enum {
+    /// Hugetlb pages now back the placeholder's range.
+    moved,
+    /// Not tried, or the kernel had no pages: the placeholder is untouched.
+    declined,
+    /// The move failed late: the kernel may have unmapped the placeholder, so its range may belong
+    /// to another thread's mapping by now and must not be touched (a rare leak of address space).
+    placeholder_lost,
+};
+
+/// Tries to put hugetlb pages of one size in place of the placeholder [base, base + len_bytes).
+/// The pages are mapped wherever the kernel likes, never with MAP_FIXED over the placeholder: a
+/// MAP_FIXED mmap that fails (no hugetlb pages free) has already unmapped the placeholder, and until
+/// it is mapped again another thread's mmap can be placed in the hole (a region, a segment, a JS
+/// heap); mapping the placeholder back would replace that memory, and freeing this region would
+/// unmap it. Here a failed mmap leaves the placeholder alone, and a successful one is moved over it
+/// with one mremap, which replaces the placeholder atomically. Failures are remembered.
+fn tryHugetlb(base: usize, len_bytes: usize, size_flag: u32, failed_at_ns: *std.atomic.Value(u64)) Attempt {
+    if (recentlyFailed(failed_at_ns)) return .declined;
+    const pages = os.map(len_bytes, .{ .extra_flags = os.map_hugetlb | size_flag }) catch {
         failed_at_ns.store(@max(clock.coarseNs(), 1), .monotonic);
-        os.mapFixed(base, len_bytes, 0) catch {};
-        return false;
+        raceWindow(base, len_bytes);
+        return .declined;
     };
-    return true;
+    raceWindow(base, len_bytes);
+    os.remapOnto(pages, len_bytes, base) catch {
+        os.unmap(pages, len_bytes);
+        failed_at_ns.store(@max(clock.coarseNs(), 1), .monotonic);
+        return .placeholder_lost;
+    };
+    return .moved;
 }
 
 /// Maps at least `size_bytes` for the huge tier. The result is chunk-aligned (4 MiB, so 2 MiB
@@ -71,19 +104,26 @@ pub fn map(size_bytes: usize, mode: Mode, collapse: bool) Error!Mapping {
     if (size_bytes >= page_1g_bytes and !recentlyFailed(&failed_1g_at_ns)) {
         const len_bytes = std.mem.alignForward(usize, size_bytes, page_1g_bytes);
         const memory = try os.mapAligned(len_bytes, page_1g_bytes, .{ .no_reserve = true });
-        if (tryHugetlb(@intFromPtr(memory), len_bytes, os.map_huge_1gb, &failed_1g_at_ns)) {
-            _ = pages_1g_in_use.fetchAdd(len_bytes / page_1g_bytes, .monotonic);
-            return .{ .base = @intFromPtr(memory), .mapped_bytes = len_bytes, .backing = .hugetlb_1g };
+        switch (tryHugetlb(@intFromPtr(memory), len_bytes, os.map_huge_1gb, &failed_1g_at_ns)) {
+            .moved => {
+                _ = pages_1g_in_use.fetchAdd(len_bytes / page_1g_bytes, .monotonic);
+                return .{ .base = @intFromPtr(memory), .mapped_bytes = len_bytes, .backing = .hugetlb_1g };
+            },
+            .declined => os.unmap(memory, len_bytes),
+            .placeholder_lost => {},
         }
-        os.unmap(memory, len_bytes);
     }
     const len_bytes = std.mem.alignForward(usize, size_bytes, page_2m_bytes);
-    const memory = try os.mapAligned(len_bytes, segment_map.chunk_bytes, .{});
-    const base = @intFromPtr(memory);
-    if (tryHugetlb(base, len_bytes, os.map_huge_2mb, &failed_2m_at_ns)) {
-        _ = pages_2m_in_use.fetchAdd(len_bytes / page_2m_bytes, .monotonic);
-        return .{ .base = base, .mapped_bytes = len_bytes, .backing = .hugetlb_2m };
+    var memory = try os.mapAligned(len_bytes, segment_map.chunk_bytes, .{});
+    switch (tryHugetlb(@intFromPtr(memory), len_bytes, os.map_huge_2mb, &failed_2m_at_ns)) {
+        .moved => {
+            _ = pages_2m_in_use.fetchAdd(len_bytes / page_2m_bytes, .monotonic);
+            return .{ .base = @intFromPtr(memory), .mapped_bytes = len_bytes, .backing = .hugetlb_2m };
+        },
+        .declined => {},
+        .placeholder_lost => memory = try os.mapAligned(len_bytes, segment_map.chunk_bytes, .{}),
     }
+    const base = @intFromPtr(memory);
     os.advise(memory, len_bytes, .huge_page) catch {};
     if (collapse) os.advise(memory, len_bytes, .collapse) catch {};
     _ = thp_advised_bytes.fetchAdd(len_bytes, .monotonic);
@@ -121,4 +161,30 @@ test "never gives small pages; a remembered failure is forgotten on request" {
     try std.testing.expect(recentlyFailed(&failed_2m_at_ns));
     forgetFailures();
     try std.testing.expect(!recentlyFailed(&failed_2m_at_ns));
+}
+
+test "a hugetlb attempt never leaves the region's range free for another thread's mmap" {
+    const Racer = struct {
+        var landed: usize = 0;
+        /// What another thread's mmap would do at this moment: the kernel honours a hint whenever
+        /// the hinted range is free.
+        fn race(base: usize, len_bytes: usize) void {
+            const result = linux.mmap(@ptrFromInt(base), len_bytes, .{ .READ = true, .WRITE = true }, .{ .TYPE = .PRIVATE, .ANONYMOUS = true }, -1, 0);
+            if (linux.errno(result) != .SUCCESS) return;
+            landed = result;
+            @as(*u8, @ptrFromInt(result)).* = 0xA5; // the other thread's data
+        }
+    };
+    forgetFailures();
+    race_hook = Racer.race;
+    defer race_hook = null;
+    const mapping = try map(3 << 20, .auto, false);
+    const racer_len = mapping.mapped_bytes;
+    defer if (Racer.landed != 0 and Racer.landed != mapping.base) os.unmap(@ptrFromInt(Racer.landed), racer_len);
+    defer unmap(mapping);
+    // Had the range been free, the racing mapping would sit inside the region, and the region's own
+    // pages would then replace (zero) the other thread's data.
+    try std.testing.expect(Racer.landed != 0);
+    try std.testing.expect(Racer.landed + racer_len <= mapping.base or Racer.landed >= mapping.base + mapping.mapped_bytes);
+    try std.testing.expectEqual(@as(u8, 0xA5), @as(*u8, @ptrFromInt(Racer.landed)).*);
 }

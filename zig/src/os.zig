@@ -67,18 +67,17 @@ pub fn mapAligned(len_bytes: usize, alignment_bytes: usize, options: MapOptions)
     return @ptrFromInt(aligned);
 }
 
-/// Replaces the pages of [address, address + len_bytes), which the caller already owns as a
-/// mapping, with a fresh mapping carrying `extra_flags` (MAP_FIXED). Used to swap a 4 KiB placeholder
-/// for hugetlb pages at a chosen alignment. On failure the old mapping is left exactly as it was.
-pub fn mapFixed(address: usize, len_bytes: usize, extra_flags: u32) MapError!void {
-    assert(address % page_size_bytes == 0);
+/// Moves the mapping [source, source + len_bytes) onto [destination, destination + len_bytes), which
+/// the caller already owns as a mapping (mremap with MREMAP_MAYMOVE | MREMAP_FIXED). The kernel
+/// replaces the destination's pages in the same call, so no other thread ever sees that range
+/// unmapped. Used to put hugetlb pages where a placeholder holds the alignment the region needs. On
+/// failure the source is still mapped, but the destination may already be unmapped.
+pub fn remapOnto(source: [*]align(page_size_bytes) u8, len_bytes: usize, destination: usize) MapError!void {
+    assert(destination % page_size_bytes == 0);
     assert(len_bytes % page_size_bytes == 0);
-    var flags: linux.MAP = .{ .TYPE = .PRIVATE, .ANONYMOUS = true, .FIXED = true };
-    flags = @bitCast(@as(u32, @bitCast(flags)) | extra_flags);
-    const result = linux.mmap(@ptrFromInt(address), len_bytes, .{ .READ = true, .WRITE = true }, flags, -1, 0);
+    const result = linux.mremap(source, len_bytes, len_bytes, .{ .MAYMOVE = true, .FIXED = true }, @ptrFromInt(destination));
     if (linux.errno(result) != .SUCCESS) return error.OutOfMemory;
-    assert(result == address);
-    _ = map_calls.fetchAdd(1, .monotonic);
+    assert(result == destination);
 }
 
 pub fn unmap(ptr: [*]align(page_size_bytes) u8, len_bytes: usize) void {
@@ -139,6 +138,19 @@ test "mapAligned returns an aligned, writable, trimmed mapping" {
     ptr[alignment - 1] = 2;
     try std.testing.expectEqual(@as(u8, 2), ptr[alignment - 1]);
     unmap(ptr, alignment);
+}
+
+test "remapOnto moves a mapping over one the caller owns, contents and all" {
+    const len_bytes = page_size_bytes * 4;
+    const destination = try map(len_bytes, .{});
+    defer unmap(destination, len_bytes);
+    destination[0] = 1;
+    const source = try map(len_bytes, .{});
+    source[0] = 7;
+    source[len_bytes - 1] = 9;
+    try remapOnto(source, len_bytes, @intFromPtr(destination));
+    try std.testing.expectEqual(@as(u8, 7), destination[0]);
+    try std.testing.expectEqual(@as(u8, 9), destination[len_bytes - 1]);
 }
 
 test "advise rejects nothing it documents, and collapse may be unsupported" {
