@@ -56,9 +56,12 @@ export interface HeapStats {
   regionBytesMapped: number;
   /** Thread heaps created (one per thread that allocated). */
   threadHeaps: number;
-  /** Bytes of freed mapped-tier regions kept for reuse (at most the cache budget). */
+  /**
+   * Bytes of freed mapped-tier regions kept for reuse in the global region cache (at most the cache
+   * budget). Regions in the per-thread stashes are counted in `stashedBytes` instead.
+   */
   cachedBytes: number;
-  /** Regions in the region cache. */
+  /** Regions in the global region cache. */
   cachedRegions: number;
   /** mmap calls the allocator has made (a cache hit makes none). */
   osMapCalls: number;
@@ -77,6 +80,16 @@ export interface HeapStats {
    * 0-7; higher nodes count in the last entry.
    */
   bytesByNode: number[];
+  /**
+   * Bytes of freed mapped-tier regions each thread keeps for its own next allocations (at most 4 per
+   * size and min(8 MiB, cache budget / 8) per thread), summed over threads. `trim()` empties the
+   * calling thread's; a thread's is moved to the global cache when the thread ends.
+   */
+  stashedBytes: number;
+  /** Regions in the per-thread stashes. */
+  stashedRegions: number;
+  /** Mapped-tier allocations served from the allocating thread's stash (also counted in `cacheHits`). */
+  stashHits: number;
   /** Buffers collected by the GC without `free()` in this JS thread (see `heap.leaks()`). */
   leakedBuffers: number;
 }
@@ -104,6 +117,8 @@ const GLOBAL_FIELDS_2 = [
   "interleavedBytes",
 ] as const;
 const NODE_STATS_MAX = 8;
+// Appended after the per-node bytes (zig/src/stats.zig `global_fields_3`).
+const GLOBAL_FIELDS_3 = ["stashedBytes", "stashedRegions", "stashHits"] as const;
 
 /** Reads and decodes the counters. `leakedBuffers` is supplied by the caller. */
 export function readStats(leakedBuffers: number): HeapStats {
@@ -129,5 +144,7 @@ export function readStats(leakedBuffers: number): HeapStats {
   GLOBAL_FIELDS_2.forEach((field, f) => stats[field] = out[globalBase2 + f]);
   const nodeBase = globalBase2 + GLOBAL_FIELDS_2.length;
   stats.bytesByNode = Array.from(out.subarray(nodeBase, nodeBase + NODE_STATS_MAX));
+  const globalBase3 = nodeBase + NODE_STATS_MAX;
+  GLOBAL_FIELDS_3.forEach((field, f) => stats[field] = out[globalBase3 + f]);
   return stats;
 }

@@ -91,6 +91,26 @@ test("after 1 GiB of mapped-tier blocks are freed, RSS is within the budget afte
   assert.ok(grown < budget + 32 * MiB, `RSS grew by ${grown} bytes`);
 });
 
+test("a mapped region freed by its own thread waits in the thread's stash, and trim() empties it", () => {
+  heap.trim();
+  const before = heap.stats();
+  const address = heap.allocRaw(64 * KiB);
+  heap.freeRaw(address);
+  const stashed = heap.stats();
+  assert.equal(stashed.stashedBytes - before.stashedBytes, 64 * KiB);
+  assert.equal(stashed.stashedRegions - before.stashedRegions, 1);
+  assert.equal(stashed.cachedRegions, before.cachedRegions, "the global cache is not involved");
+  assert.throws(() => heap.freeRaw(address), "a stashed region is still a double free");
+  const again = heap.allocRaw(64 * KiB);
+  assert.equal(again, address);
+  assert.equal(heap.stats().stashHits - before.stashHits, 1);
+  heap.freeRaw(again);
+  heap.trim();
+  const trimmed = heap.stats();
+  assert.equal(trimmed.stashedBytes, before.stashedBytes);
+  assert.equal(trimmed.cachedBytes, 0);
+});
+
 test("zero: true gives zeroed memory from fresh and from recycled regions", () => {
   for (const size of [100, 5000, 64 * KiB, 3 * MiB]) {
     const dirty = heap.allocRaw(size);

@@ -169,13 +169,15 @@ fn allocRegion(heap: *thread_heap.ThreadHeap, request: Request) Error!usize {
     var region: *Region = undefined;
     var fresh = true;
     if (bin) |wanted| {
-        if (region_cache.take(wanted)) |cached| {
+        // The thread's own stash first (no lock), then the global cache.
+        if (heap.stash.take(wanted, &heap.counters) orelse region_cache.take(wanted)) |cached| {
             region = cached;
             fresh = false;
         }
         heap.counters.countCache(tier, !fresh);
     }
     if (fresh) region = try mapRegion(request, tier, bin);
+    region.owner_heap = @intFromPtr(heap);
     errdefer _ = freeRegion(heap, region) catch {};
     if (request.zero and !fresh) @memset(@as([*]u8, @ptrFromInt(region.base))[0..request.size_bytes], 0);
     if (request.advice != .none) try adviseRegion(region, request.advice);
@@ -227,7 +229,12 @@ fn freeRegion(heap: *thread_heap.ThreadHeap, region: *Region) Error!Tier {
     const release_now = try region_zig.markFreed(region);
     heap.counters.countFree(tier, mapped_bytes);
     stats.regionDead(tier, mapped_bytes);
-    if (release_now) region_zig.release(region);
+    if (release_now) {
+        // Only the heap that handed the region out stashes it: a region freed by another thread
+        // goes to the global cache, where its allocating thread can find it again.
+        const own = region.owner_heap == @intFromPtr(heap);
+        if (!(own and heap.stash.put(region, &heap.counters))) region_zig.release(region);
+    }
     return tier;
 }
 
@@ -328,9 +335,12 @@ pub fn backingOf(address: usize) Error!huge.Backing {
     };
 }
 
-/// Gives cached regions back to the OS and lets hugetlb be tried again. Returns bytes released.
+/// Gives cached regions back to the OS (the calling thread's stash first, then the global cache)
+/// and lets hugetlb be tried again. Returns bytes released. Other threads' stashes stay: only their
+/// holders may touch them (they are flushed when those threads end).
 pub fn trim() u64 {
     huge.forgetFailures();
+    if (thread_heap.peek()) |heap| _ = heap.stash.flush(&heap.counters);
     return region_cache.trim();
 }
 
@@ -452,4 +462,66 @@ test "blocks freed by another thread return to their owner" {
     for (&addresses) |*address| address.* = try alloc(48, 16);
     try std.testing.expectEqual(mapped_before, stats.global.segments_mapped.load(.monotonic));
     for (addresses) |address| _ = try free(address);
+}
+
+test "a mapped region freed by its own thread is stashed: reused with no cache lock, double free and pins refused, trim flushes" {
+    _ = trim();
+    const heap = try thread_heap.get();
+    const address = try alloc(32 << 10, 16);
+    _ = try free(address);
+    try std.testing.expectEqual(@as(u32, 1), heap.stash.regions);
+    try std.testing.expectError(error.DoubleFree, free(address));
+    try std.testing.expectError(error.DoubleFree, pinRegion(address));
+    const locks_before = region_cache.lock_acquisitions.load(.monotonic);
+    const hits_before = heap.counters.stash_hits.read();
+    for (0..100) |_| {
+        const again = try allocZeroed(32 << 10, 16);
+        try std.testing.expectEqual(address, again);
+        const bytes: [*]u8 = @ptrFromInt(again);
+        try std.testing.expectEqual(@as(u8, 0), bytes[(32 << 10) - 1]);
+        bytes[(32 << 10) - 1] = 0xAB; // dirty it: the next zeroed alloc must clear it
+        _ = try free(again);
+    }
+    try std.testing.expectEqual(locks_before, region_cache.lock_acquisitions.load(.monotonic));
+    try std.testing.expectEqual(hits_before + 100, heap.counters.stash_hits.read());
+    const unmaps_before = os.unmap_calls.load(.monotonic);
+    try std.testing.expect(trim() >= 32 << 10);
+    try std.testing.expectEqual(@as(u32, 0), heap.stash.regions);
+    try std.testing.expectEqual(@as(u64, 0), heap.counters.stashed_bytes.read());
+    try std.testing.expect(os.unmap_calls.load(.monotonic) > unmaps_before);
+    try std.testing.expectError(error.NotOwned, free(address));
+}
+
+test "a region freed by another thread skips that thread's stash; an abandoned heap's stash goes to the global cache" {
+    _ = trim();
+    const size_bytes = 200 << 10;
+    const Worker = struct {
+        fn freeForeign(address: usize, stashed: *u32) void {
+            _ = free(address) catch unreachable;
+            stashed.* = (thread_heap.peek() orelse unreachable).stash.regions;
+        }
+        fn allocFreeAbandon(out: *usize, stashed: *u32) void {
+            out.* = alloc(size_bytes, 16) catch unreachable;
+            _ = free(out.*) catch unreachable;
+            stashed.* = thread_heap.peek().?.stash.regions;
+            thread_heap.abandonCurrent();
+        }
+    };
+    var stashed: u32 = 99;
+    const mine = try alloc(size_bytes, 16);
+    const regions_before = region_cache.cached_regions.load(.monotonic);
+    (try std.Thread.spawn(.{}, Worker.freeForeign, .{ mine, &stashed })).join();
+    try std.testing.expectEqual(@as(u32, 0), stashed);
+    try std.testing.expectEqual(regions_before + 1, region_cache.cached_regions.load(.monotonic));
+    _ = trim();
+    var theirs: usize = 0;
+    (try std.Thread.spawn(.{}, Worker.allocFreeAbandon, .{ &theirs, &stashed })).join();
+    try std.testing.expectEqual(@as(u32, 1), stashed);
+    try std.testing.expectEqual(@as(u64, 1), region_cache.cached_regions.load(.monotonic));
+    const maps_before = os.map_calls.load(.monotonic);
+    const again = try alloc(size_bytes, 16);
+    try std.testing.expectEqual(theirs, again);
+    try std.testing.expectEqual(maps_before, os.map_calls.load(.monotonic));
+    _ = try free(again);
+    _ = trim();
 }

@@ -18,6 +18,7 @@ test {
     _ = @import("thread_heap.zig");
     _ = @import("region.zig");
     _ = @import("region_cache.zig");
+    _ = @import("region_stash.zig");
     _ = @import("huge.zig");
     _ = @import("numa.zig");
     _ = @import("clock.zig");

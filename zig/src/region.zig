@@ -55,6 +55,9 @@ pub const Region = struct {
     /// The node the region's bytes are counted on in the statistics; -1 for interleaved.
     node: i32,
     lifecycle: std.atomic.Value(u32),
+    /// The address of the thread heap that last handed the region out (0 until then). A free from
+    /// that heap's thread may keep the region in its stash (region_stash.zig); others may not.
+    owner_heap: usize = 0,
     /// Cache bookkeeping, guarded by the cache lock.
     cached_at_ns: u64 = 0,
     purged: bool = false,
@@ -206,13 +209,20 @@ pub fn unpin(region: *Region) Error!bool {
 /// Returns a freed, unpinned region (state `cached`, owned by the caller) to the cache, or unmaps it.
 pub fn release(region: *Region) void {
     assert(region.state() == .cached);
+    resetAdvice(region);
+    if (region.bin != null and region_cache.put(region)) return;
+    region.lifecycle.store(word(.dead, 0), .release);
+    destroy(region);
+}
+
+/// Undoes the user's madvise advice on a freed region before it can be handed out again.
+pub fn resetAdvice(region: *Region) void {
+    assert(region.state() == .cached);
     if (region.advised) {
         os.advise(@ptrFromInt(region.base), region.mapped_bytes, .normal) catch {};
         region.advised = false;
     }
-    if (region.bin != null and region_cache.put(region)) return;
-    region.lifecycle.store(word(.dead, 0), .release);
-    destroy(region);
+    assert(!region.advised);
 }
 
 /// Turns a region the cache hands back into a live one. Nobody else can change a cached region's

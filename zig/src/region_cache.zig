@@ -13,6 +13,7 @@
 //! Every list is guarded by one spin lock. madvise(MADV_FREE) runs under it on purpose: a region
 //! must not be handed out while its pages are being freed, or the user's first writes could be lost.
 const std = @import("std");
+const builtin = @import("builtin");
 const assert = std.debug.assert;
 const os = @import("os.zig");
 const clock = @import("clock.zig");
@@ -67,6 +68,13 @@ fn List(comptime field: []const u8) type {
 }
 
 var lock: SpinLock = .{};
+/// Tests only: how often the lock was taken, to prove the stash path never takes it.
+pub var lock_acquisitions: std.atomic.Value(u64) = .init(0);
+
+fn lockCache() void {
+    lock.lock();
+    if (builtin.is_test) lock_acquisitions.store(lock_acquisitions.load(.monotonic) + 1, .monotonic);
+}
 var bins: [bin_count]List("bin_links") = @splat(.{});
 /// Cached regions whose pages are still resident, oldest first.
 var resident: List("age_links") = .{};
@@ -95,7 +103,7 @@ fn unlinkLocked(region: *Region) void {
 
 /// A cached region of `bin`, now live, or null on a miss.
 pub fn take(bin: Bin) ?*Region {
-    lock.lock();
+    lockCache();
     const region = bins[bin.index].tail orelse {
         lock.unlock();
         return null;
@@ -115,7 +123,7 @@ pub fn put(region: *Region) bool {
     const now_ns = clock.coarseNs();
     region.cached_at_ns = now_ns;
     region.purged = false;
-    lock.lock();
+    lockCache();
     bins[region.bin.?].pushBack(region);
     resident.pushBack(region);
     adjust(&cached_regions, 1);
@@ -131,7 +139,7 @@ pub fn put(region: *Region) bool {
 fn evictOver(budget_bytes: u64) void {
     // Each round removes one region, so the loop ends once the cache is within budget or empty.
     while (true) {
-        lock.lock();
+        lockCache();
         if (cached_bytes.load(.monotonic) <= budget_bytes) break;
         const victim = purged.head orelse resident.head orelse break;
         unlinkLocked(victim);
@@ -156,7 +164,7 @@ pub fn maybeDecay(now_ns: u64) void {
 /// MADV_FREEs every resident region cached at least `idle_ns` before `now_ns`. Returns bytes purged.
 fn purgeIdle(now_ns: u64, idle_ns: u64) u64 {
     var purged_bytes: u64 = 0;
-    lock.lock();
+    lockCache();
     defer lock.unlock();
     // Bounded by the number of resident regions: each round moves one to `purged`.
     while (resident.head) |region| {
@@ -176,7 +184,7 @@ pub fn trim() u64 {
     var released_bytes: u64 = 0;
     // Each round removes one region; the cache only shrinks while no thread frees concurrently.
     for (0..1 << 24) |_| {
-        lock.lock();
+        lockCache();
         const victim = purged.head orelse resident.head orelse {
             lock.unlock();
             break;

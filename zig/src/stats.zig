@@ -24,6 +24,11 @@ pub const Counter = struct {
         counter.value.store(counter.value.load(.monotonic) + amount, .monotonic);
     }
 
+    /// For gauges (values that also shrink), such as a heap's stashed bytes.
+    pub inline fn set(counter: *Counter, value: u64) void {
+        counter.value.store(value, .monotonic);
+    }
+
     pub inline fn read(counter: *const Counter) u64 {
         return counter.value.load(.monotonic);
     }
@@ -40,6 +45,11 @@ pub const TierCounters = struct {
 
 pub const Counters = struct {
     tiers: [tier_count]TierCounters = @splat(.{}),
+    /// The heap's region stash (region_stash.zig): a gauge of its size, and the allocations it
+    /// served (each also counted as a mapped-tier cache hit).
+    stashed_bytes: Counter = .{},
+    stashed_regions: Counter = .{},
+    stash_hits: Counter = .{},
 
     pub inline fn countAlloc(counters: *Counters, tier: Tier, bytes: usize) void {
         const entry = &counters.tiers[@backingInt(tier)];
@@ -122,7 +132,12 @@ pub const base_field_count = tier_count * tier_fields.len + global_fields.len;
 /// Appended in ABI 2: a second per-tier block, then more process-wide fields.
 pub const tier_fields_2 = [_][]const u8{ "peakBytes", "mappedBytes", "cacheHits", "cacheMisses", "bytesPurged", "hugetlbPages", "thpAdvisedBytes" };
 pub const global_fields_2 = [_][]const u8{ "cachedBytes", "cachedRegions", "osMapCalls", "osUnmapCalls", "hugetlbPages2m", "hugetlbPages1g", "numaNodes", "interleavedBytes" };
-pub const field_count = base_field_count + tier_count * tier_fields_2.len + global_fields_2.len + node_stats_max;
+pub const field_count_2 = base_field_count + tier_count * tier_fields_2.len + global_fields_2.len + node_stats_max;
+/// Appended after the per-node bytes (still ABI 2: readers size the buffer by the field count): the
+/// per-thread region stashes, summed over heaps.
+/// `cachedBytes` and `cachedRegions` count the global cache only; these count the stashes.
+pub const global_fields_3 = [_][]const u8{ "stashedBytes", "stashedRegions", "stashHits" };
+pub const field_count = field_count_2 + global_fields_3.len;
 
 /// Sums `sources` into the flat layout.
 pub fn snapshot(sources: []const *const Counters, out: *[field_count]f64) void {
@@ -154,6 +169,11 @@ pub fn snapshot(sources: []const *const Counters, out: *[field_count]f64) void {
     }
     snapshotTiers2(out);
     snapshotGlobals2(out);
+    for (sources) |counters| {
+        out[field_count_2 + 0] += float(counters.stashed_bytes.read());
+        out[field_count_2 + 1] += float(counters.stashed_regions.read());
+        out[field_count_2 + 2] += float(counters.stash_hits.read());
+    }
 }
 
 fn float(value: u64) f64 {
@@ -208,4 +228,10 @@ test "snapshot merges heaps and derives live bytes" {
     try std.testing.expectEqual(@as(f64, 1), out[1]);
     try std.testing.expectEqual(@as(f64, 32), out[2]);
     try std.testing.expectEqual(@as(f64, 2048), out[tier_fields.len + 2]);
+    a.stashed_bytes.set(64 << 10);
+    b.stashed_bytes.set(32 << 10);
+    b.stash_hits.add(3);
+    snapshot(&.{ &a, &b }, &out);
+    try std.testing.expectEqual(@as(f64, 96 << 10), out[field_count_2]);
+    try std.testing.expectEqual(@as(f64, 3), out[field_count_2 + 2]);
 }

@@ -20,6 +20,7 @@ const segment_zig = @import("segment.zig");
 const stats = @import("stats.zig");
 const config = @import("config.zig");
 const abandon = @import("abandon.zig");
+const region_stash = @import("region_stash.zig");
 const Segment = segment_zig.Segment;
 const Page = segment_zig.Page;
 
@@ -51,6 +52,8 @@ pub const ThreadHeap = struct {
     /// stack through `Page.delayed_next`, pushed by remote threads, emptied whole by the owner).
     delayed: std.atomic.Value(?*Page) = .init(null),
     counters: stats.Counters = .{},
+    /// Mapped-tier regions this heap freed, kept for its next allocations (region_stash.zig).
+    stash: region_stash.Stash = .{},
     registry_next: ?*ThreadHeap = null,
     /// Who owns this heap; every change of owner is one CAS on it (abandon.zig).
     ownership: abandon.Ownership,
@@ -147,9 +150,11 @@ pub const ThreadHeap = struct {
     }
 
     /// Collects every remote free and delayed page and releases every empty page, the head pages
-    /// included. Only the heap's holder calls it: its owner, an adopter, or a collector holding
-    /// the `collecting` state.
+    /// included, and flushes the region stash to the global cache (so a heap whose thread ended
+    /// strands no cached region). Only the heap's holder calls it: its owner, an adopter, or a
+    /// collector holding the `collecting` state.
     pub fn collectAll(heap: *ThreadHeap) void {
+        _ = heap.stash.flush(&heap.counters);
         heap.adoptDelayed();
         var next = heap.segments;
         var count: usize = 0;
