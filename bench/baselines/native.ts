@@ -102,12 +102,35 @@ async function openBun(spec: AllocatorSpec, library: string): Promise<NativeAllo
   return { name: spec.name, library, form, malloc, free, size: (bytes: number) => bytes };
 }
 
+const RTLD_NOW = 0x2;
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * Marks a loaded library RTLD_NODELETE through libc's own dlopen, so that no dlclose can unload it.
+ * mimalloc and jemalloc register thread-exit hooks; the runtimes dlclose a Worker's libraries when
+ * it ends, and a Worker thread that exits after the last close runs a hook into unmapped code (a
+ * segfault seen in Deno, DESIGN.md §3). liboffheap itself is linked with -z nodelete for this reason.
+ */
+async function pinLibrary(library: string): Promise<void> {
+  const path = new TextEncoder().encode(`${library}\0`);
+  if (runtimeName === "deno") {
+    const deno = (globalThis as unknown as { Deno: DenoFfi }).Deno;
+    const libc = deno.dlopen("libc.so.6", { dlopen: { name: "dlopen", parameters: ["buffer", "i32"], result: "pointer" } });
+    (libc.symbols.dlopen as (path: Uint8Array, flags: number) => unknown)(path, RTLD_NOW | RTLD_NODELETE);
+    return;
+  }
+  const ffi = await importUnchecked<BunFfi>("bun:ffi");
+  const libc = ffi.dlopen("libc.so.6", { dlopen: { args: ["ptr", "i32"], returns: "ptr" } });
+  (libc.symbols.dlopen as (path: Uint8Array, flags: number) => unknown)(path, RTLD_NOW | RTLD_NODELETE);
+}
+
 /** Opens one allocator and checks that a 1 KiB malloc returns memory. */
 async function openAllocator(spec: AllocatorSpec): Promise<NativeAllocator | string> {
   const failures: string[] = [];
   for (const library of spec.libraries) {
     try {
       const allocator = runtimeName === "deno" ? openDeno(spec, library) : await openBun(spec, library);
+      await pinLibrary(library);
       const malloc = allocator.malloc as (size: unknown) => unknown;
       const address = malloc(allocator.size(1024));
       if (address === 0 || address === 0n || address === null) return `${spec.name}: malloc(1024) returned NULL`;
