@@ -26,8 +26,8 @@ export interface TierStats {
   /** Bytes freed in total. */
   bytesFreed: number;
   /**
-   * Highest live bytes. Exact for mapped and huge; for small and medium, the highest live bytes seen
-   * at any `stats()` call (an exact peak would need a shared atomic on their 3 ns hot path).
+   * The highest live bytes seen at any `stats()` call (an exact peak would need a process-wide atomic
+   * on every allocation, which made threads contend on one cache line).
    */
   peakBytes: number;
   /** Bytes mapped from the OS for the tier (small and medium share segments: both report them all). */

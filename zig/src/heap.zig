@@ -182,7 +182,6 @@ fn allocRegion(heap: *thread_heap.ThreadHeap, request: Request) Error!usize {
     if (request.zero and !fresh) @memset(@as([*]u8, @ptrFromInt(region.base))[0..request.size_bytes], 0);
     if (request.advice != .none) try adviseRegion(region, request.advice);
     heap.counters.countAlloc(tier, region.mapped_bytes);
-    stats.regionLive(tier, region.mapped_bytes);
     assert(region.base % request.alignment_bytes == 0);
     return region.base;
 }
@@ -228,7 +227,6 @@ fn freeRegion(heap: *thread_heap.ThreadHeap, region: *Region) Error!Tier {
     const mapped_bytes = region.mapped_bytes;
     const release_now = try region_zig.markFreed(region);
     heap.counters.countFree(tier, mapped_bytes);
-    stats.regionDead(tier, mapped_bytes);
     if (release_now) {
         // Only the heap that handed the region out stashes it: a region freed by another thread
         // goes to the global cache, where its allocating thread can find it again.
@@ -254,7 +252,6 @@ fn freePinnedRegion(heap: *thread_heap.ThreadHeap, region: *Region) Error!Tier {
     };
     assert(!release_now); // our pin keeps it a zombie
     heap.counters.countFree(tier, mapped_bytes);
-    stats.regionDead(tier, mapped_bytes);
     os.advise(@ptrFromInt(region.base), mapped_bytes, .dont_need) catch {};
     if (region_zig.unpin(region) catch unreachable) region_zig.release(region);
     return tier;

@@ -72,8 +72,6 @@ pub const Counters = struct {
 /// Process-wide byte counts of a region tier (mapped or huge).
 pub const RegionTier = struct {
     mapped_bytes: std.atomic.Value(u64) = .init(0),
-    live_bytes: std.atomic.Value(u64) = .init(0),
-    peak_bytes: std.atomic.Value(u64) = .init(0),
 };
 
 /// Nodes whose bytes are reported one by one; regions on higher nodes are counted in the last.
@@ -99,18 +97,6 @@ pub fn regionUnmapped(tier: Tier, node: i32, bytes: u64) void {
     _ = region_tiers[@backingInt(tier)].mapped_bytes.fetchSub(bytes, .monotonic);
     _ = global.region_bytes_mapped.fetchSub(bytes, .monotonic);
     _ = nodeCounter(node).fetchSub(bytes, .monotonic);
-}
-
-/// A region of `tier` went live: updates its live bytes and, exactly, its peak.
-pub fn regionLive(tier: Tier, bytes: u64) void {
-    const entry = &region_tiers[@backingInt(tier)];
-    const live = entry.live_bytes.fetchAdd(bytes, .monotonic) + bytes;
-    // Read before writing: the peak rarely moves, and a load costs far less than a fetchMax.
-    if (live > entry.peak_bytes.load(.monotonic)) _ = entry.peak_bytes.fetchMax(live, .monotonic);
-}
-
-pub fn regionDead(tier: Tier, bytes: u64) void {
-    _ = region_tiers[@backingInt(tier)].live_bytes.fetchSub(bytes, .monotonic);
 }
 
 /// Process-wide counters for slow-path events (segment and region mappings). Rare, so atomic.
@@ -187,13 +173,11 @@ fn snapshotTiers2(out: *[field_count]f64) void {
         const is_region = tier >= @backingInt(Tier.mapped);
         // Small and medium share the segments, so both report the segment bytes mapped.
         out[at + 1] = if (is_region) float(region.mapped_bytes.load(.monotonic)) else float(global.segment_bytes_mapped.load(.monotonic));
-        if (is_region) {
-            out[at + 0] = float(region.peak_bytes.load(.monotonic));
-        } else {
-            const live = out[tier * tier_fields.len + 2];
-            const seen: u64 = if (live > 0) @intFromFloat(live) else 0;
-            out[at + 0] = float(@max(seen, sampled_peak_bytes[tier].fetchMax(seen, .monotonic)));
-        }
+        // Peaks are sampled at each snapshot for every tier: an exact peak needs a process-wide
+        // atomic on every alloc and free, which made two threads contend on one cache line.
+        const live = out[tier * tier_fields.len + 2];
+        const seen: u64 = if (live > 0) @intFromFloat(live) else 0;
+        out[at + 0] = float(@max(seen, sampled_peak_bytes[tier].fetchMax(seen, .monotonic)));
     }
     const mapped = base_field_count + @as(usize, @backingInt(Tier.mapped)) * tier_fields_2.len;
     out[mapped + 4] = float(region_cache.bytes_purged.load(.monotonic));
