@@ -12,6 +12,7 @@
  */
 import { do_not_optimize } from "mitata";
 import type { NativeAllocator } from "./native.ts";
+import { random as seededRandom } from "../../test/vector_reference.ts";
 
 /** The random-mix workload: a tape of slot numbers; a slot's first use allocates, its next frees. */
 export interface MixPlan {
@@ -31,17 +32,6 @@ export interface AllocationPatterns {
   mix(plan: MixPlan): () => void;
 }
 
-/** A deterministic PRNG (mulberry32), so every subject and every run executes the same workload. */
-function random32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Builds a random mix: `count` allocations with sizes drawn log-uniformly from
@@ -51,7 +41,8 @@ function random32(seed: number): () => number {
  * @returns The plan every subject replays.
  */
 export function mixPlan(options: { count: number; minBytes: number; maxBytes: number; seed: number }): MixPlan {
-  const random = random32(options.seed);
+  // A seeded PRNG (the tests' mulberry32), so every subject and every run executes the same workload.
+  const random = seededRandom(options.seed);
   const logMin = Math.log(options.minBytes);
   const logSpan = Math.log(options.maxBytes) - logMin;
   const sizesBytes = Array.from({ length: options.count }, () => Math.round(Math.exp(logMin + random() * logSpan)));
