@@ -332,13 +332,15 @@ pub fn backingOf(address: usize) Error!huge.Backing {
     };
 }
 
-/// Gives cached regions back to the OS (the calling thread's stash first, then the global cache)
-/// and lets hugetlb be tried again. Returns bytes released. Other threads' stashes stay: only their
-/// holders may touch them (they are flushed when those threads end).
+/// Gives memory back to the OS: free pages and stashed regions of this thread's heap and of every
+/// heap whose thread has ended, then the whole shared region cache; and lets hugetlb be tried
+/// again. Returns bytes released. Live threads' stashes stay: only their holders may touch them.
 pub fn trim() u64 {
     huge.forgetFailures();
-    if (thread_heap.peek()) |heap| _ = heap.stash.flush(&heap.counters);
-    return region_cache.trim();
+    // This thread's heap and every heap whose thread has ended give back their free pages and hand
+    // their stashed regions to the shared cache first, so that the unmapping below reaches those too.
+    const purged_bytes = thread_heap.collectUnowned();
+    return purged_bytes + region_cache.trim();
 }
 
 /// Usable bytes of the live block at `address` (at least what was asked for).
