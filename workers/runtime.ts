@@ -57,6 +57,31 @@ export function collectGarbage(): void {
   else (globalThis as unknown as { gc?: () => void }).gc?.();
 }
 
+/**
+ * Asks glibc to give the free memory of its malloc arenas back to the OS (`malloc_trim(0)`). Every
+ * Worker thread the runtime starts gets glibc arenas for V8's and Bun's own native allocations,
+ * and they keep freed memory; trimming them first makes an RSS sample measure offheap's memory
+ * rather than the runtime's malloc retention.
+ */
+export async function trimRuntimeMalloc(): Promise<void> {
+  if (deno) {
+    const ffi = (globalThis as unknown as {
+      Deno: { dlopen(path: string, symbols: object): { symbols: { malloc_trim(pad: bigint): number }; close(): void } };
+    }).Deno;
+    const libc = ffi.dlopen("libc.so.6", { malloc_trim: { parameters: ["usize"], result: "i32" } });
+    libc.symbols.malloc_trim(0n);
+    libc.close();
+    return;
+  }
+  const specifier = "bun:ffi";
+  const ffi = await import(specifier) as {
+    dlopen(path: string, symbols: object): { symbols: { malloc_trim(pad: number): number }; close(): void };
+  };
+  const libc = ffi.dlopen("libc.so.6", { malloc_trim: { args: ["usize"], returns: "i32" } });
+  libc.symbols.malloc_trim(0);
+  libc.close();
+}
+
 /** Resident set size of this process in bytes, from /proc/self/statm. */
 export function residentBytes(): number {
   return Number(readFileSync("/proc/self/statm", "utf8").split(" ")[1]) * 4096;

@@ -25,6 +25,7 @@ import {
   scriptArguments,
   startWorker,
   stdoutIsTerminal,
+  trimRuntimeMalloc,
   write,
 } from "./runtime.ts";
 
@@ -96,6 +97,7 @@ function checkResults(results: StressResult[]): void {
 }
 
 async function main(): Promise<void> {
+  await trimRuntimeMalloc();
   const baseline = { live: liveCounts(), rss: residentBytes() };
   const started = performance.now();
   let completed = 0;
@@ -116,10 +118,10 @@ async function main(): Promise<void> {
   }
   report(started, completed, true);
   freeChecked(slots.drain());
-  finalChecks(baseline);
+  await finalChecks(baseline);
 }
 
-function finalChecks(baseline: { live: { blocks: number; bytes: number }; rss: number }): void {
+async function finalChecks(baseline: { live: { blocks: number; bytes: number }; rss: number }): Promise<void> {
   const live = liveCounts();
   if (live.blocks !== baseline.live.blocks) {
     problems.push(`unbalanced: ${live.blocks - baseline.live.blocks} blocks live`);
@@ -127,6 +129,7 @@ function finalChecks(baseline: { live: { blocks: number; bytes: number }; rss: n
   if (live.bytes !== baseline.live.bytes) problems.push(`unbalanced: ${live.bytes - baseline.live.bytes} bytes live`);
   (heap as { trim?: () => unknown }).trim?.();
   collectThreadHeaps();
+  await trimRuntimeMalloc();
   const rss = residentBytes();
   // Freed regions a view in an ended Worker pinned stay mapped (its FinalizationRegistry never runs),
   // but their pages were returned at free: address space, reported, not counted against RSS.
