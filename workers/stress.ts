@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { collectThreadHeaps, heap, loadLibrary, threadHeapStats } from "../mod.ts";
+import { heap, loadLibrary, threadHeapStats } from "../mod.ts";
 import { type Block, TransferSlots } from "./slots.ts";
 import { intact } from "./pattern.ts";
 import type { StressResult, StressTask } from "./stress_worker.ts";
@@ -127,8 +127,7 @@ async function finalChecks(baseline: { live: { blocks: number; bytes: number }; 
     problems.push(`unbalanced: ${live.blocks - baseline.live.blocks} blocks live`);
   }
   if (live.bytes !== baseline.live.bytes) problems.push(`unbalanced: ${live.bytes - baseline.live.bytes} bytes live`);
-  (heap as { trim?: () => unknown }).trim?.();
-  collectThreadHeaps();
+  heap.trim(); // also collects the heaps of ended Workers before unmapping the region cache
   await trimRuntimeMalloc();
   const rss = residentBytes();
   // Freed regions a view in an ended Worker pinned stay mapped (its FinalizationRegistry never runs),

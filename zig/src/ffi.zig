@@ -65,7 +65,7 @@ fn sizeArgument(value: f64) Error!usize {
 }
 
 /// An address argument: a positive integer below the address limit.
-fn addressArgument(value: f64) Error!usize {
+inline fn addressArgument(value: f64) Error!usize {
     if (!(value >= 1 and value <= f64_integer_max)) return error.InvalidArgument;
     const address: i64 = @intFromFloat(value);
     if (@as(f64, @floatFromInt(address)) != value) return error.InvalidArgument;
@@ -117,13 +117,11 @@ export fn offheap_alloc_zeroed(size: f64, alignment: u32) f64 {
 }
 
 export fn offheap_free(address: f64) i32 {
-    // The hot path: a block of a segment this thread owns. Anything else takes the general path.
-    if (address >= 1 and address <= f64_integer_max) {
-        const candidate: i64 = @intFromFloat(address);
-        if (@as(f64, @floatFromInt(candidate)) == address) {
-            if (heap.freeFast(@intCast(candidate))) |tier| return @backingInt(tier);
-        }
-    }
+    // The hot path: a block of a segment this thread owns. Anything else, including every invalid
+    // argument, takes the general path, which reports the precise status.
+    if (addressArgument(address)) |checked| {
+        if (heap.freeFast(checked)) |tier| return @backingInt(tier);
+    } else |_| {}
     return @call(.never_inline, freeGeneral, .{address});
 }
 
