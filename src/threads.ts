@@ -26,6 +26,14 @@ export interface ThreadHeapStats {
   abandonedByHint: number;
   /** Bytes of empty pages returned to the OS. */
   purgedBytes: number;
+  /** JavaScript threads that hold (or held) region views and have not been found ended yet. */
+  pinOwners: number;
+  /**
+   * Region pins dropped because the thread whose views held them had ended (a Worker's views end
+   * with it, but its finalizers never run). Swept when a new thread first views a region, and by
+   * `heap.trim()`.
+   */
+  pinsDropped: number;
 }
 
 const FIELDS = [
@@ -36,6 +44,8 @@ const FIELDS = [
   "reclaimedDead",
   "abandonedByHint",
   "purgedBytes",
+  "pinOwners",
+  "pinsDropped",
 ] as const;
 
 /**

@@ -14,6 +14,13 @@
  * So a view of a region held in another Worker never crashes the process when the owner frees it:
  * it keeps reading the old (freed) memory until it is dropped.
  *
+ * Every pin names this thread's **pin owner** (`offheap_pin_owner_open`, once per thread). A Worker
+ * that ends never runs its pending finalizers, so the library drops the pins of owners whose thread
+ * is gone (when another thread opens an owner, and in `heap.trim()`); otherwise every region such
+ * a Worker had viewed would stay mapped after its free. The region buffers of this module must
+ * therefore stay in the thread that made them: transferring one to another Worker is not supported
+ * (`share()` a buffer instead; the receiver then pins it under its own owner).
+ *
  * @module
  */
 import { library } from "./ffi/load.ts";
@@ -41,12 +48,23 @@ interface RegionEntry {
 const segments = new Map<number, CachedMapping>();
 const regions = new Map<number, RegionEntry>();
 const mappingOut = new Float64Array(3);
+/** This thread's pin owner id, opened on the first pin (0: not yet). */
+let pinOwner = 0;
+
+function openPinOwner(action: string): number {
+  if (pinOwner === 0) {
+    const id = library().native.offheap_pin_owner_open();
+    if (id < 0) throw nativeFailure(action, id, "opening this thread's pin owner");
+    pinOwner = id;
+  }
+  return pinOwner;
+}
 
 /** Runs after the GC collected a region's buffer: nothing can read the memory through it any more. */
 const unpinRegistry = new FinalizationRegistry<RegionEntry>((entry) => {
   const key = Math.floor(entry.base / CHUNK_BYTES);
   if (regions.get(key) === entry) regions.delete(key);
-  library().native.offheap_region_unpin(entry.base);
+  library().native.offheap_region_unpin(entry.base, pinOwner);
 });
 
 function covers(base: number, byteLength: number, address: number, length: number): boolean {
@@ -95,7 +113,7 @@ function openRegion(base: number, byteLength: number, action: string): CachedMap
   const live = cachedRegion(key, base, byteLength);
   if (live !== undefined && live.base === base) return live;
   const backend = library();
-  const status = backend.native.offheap_region_pin(base);
+  const status = backend.native.offheap_region_pin(base, openPinOwner(action));
   if (status < 0) throw nativeFailure(action, status, `address ${base}`);
   const buffer = backend.externalBuffer(base, byteLength);
   const entry: RegionEntry = { base, byteLength, buffer: new WeakRef(buffer) };
@@ -112,7 +130,7 @@ function releaseEntry(entry: RegionEntry): void {
   if (buffer !== undefined && buffer.byteLength > 0) {
     (buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
   }
-  if (unpinRegistry.unregister(entry)) library().native.offheap_region_unpin(entry.base);
+  if (unpinRegistry.unregister(entry)) library().native.offheap_region_unpin(entry.base, pinOwner);
 }
 
 /** A Uint8Array over [address, address + byteLength), sharing the mapping's cached buffer. */

@@ -93,6 +93,30 @@ test("a double free across Workers is a DOUBLE_FREE error, not corruption", asyn
   }
 });
 
+test("regions viewed by a Worker that ended unmap once freed: its pins are dropped, not kept", async () => {
+  const before = threadHeapStats().pinsDropped;
+  const blocks = allocBlocks([100_000, 300_000, 3 << 20]);
+  const worker = new TestWorker();
+  try {
+    assert.deepEqual(await worker.send({ op: "view-keep", blocks }), { ok: true, corrupt: 0 });
+  } finally {
+    worker.terminate();
+  }
+  // Freed while the ended Worker's views still pin them: each becomes a zombie, mapped but freed.
+  for (const block of blocks) heap.freeRaw(block.address);
+  // terminate() returns before the Worker's thread is gone; trim() sweeps once the kernel says so.
+  const deadline = Date.now() + 20_000;
+  while (threadHeapStats().pinsDropped - before < blocks.length && Date.now() < deadline) {
+    heap.trim();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(threadHeapStats().pinsDropped - before >= blocks.length, "the ended Worker's pins were never dropped");
+  heap.trim();
+  for (const block of blocks) {
+    assert.throws(() => heap.usableSize(block.address), { code: "NOT_OWNED" }, `block of ${block.size} still mapped`);
+  }
+}, { timeoutMs: 60_000 });
+
 test("a transferred buffer is owned by its receiver and shared buffers stay with the sender", () => {
   const buffer = heap.alloc(64, { tag: "shared" });
   buffer.bytes()[5] = 42;

@@ -15,9 +15,13 @@ export type Command =
   | { op: "alloc"; sizes: number[] }
   | { op: "verify-free"; blocks: Block[] }
   | { op: "free"; address: number }
+  | { op: "view-keep"; blocks: Block[] }
   | { op: "adopt-free"; descriptor: BufferDescriptor }
   | { op: "churn"; bytes: number; seed: number }
   | { op: "spin"; progress: SharedArrayBuffer; index: number };
+
+/** Views this Worker keeps until it ends (so their pins outlive it unless the library drops them). */
+const keptViews: Uint8Array[] = [];
 
 type Reply = { ok: true; blocks?: Block[]; corrupt?: number } | { ok: false; code: string; message: string };
 
@@ -79,6 +83,9 @@ function run(command: Command): Reply {
     case "free":
       heap.freeRaw(command.address);
       return { ok: true };
+    case "view-keep":
+      for (const block of command.blocks) keptViews.push(heap.view(block.address, block.size));
+      return { ok: true, corrupt: command.blocks.filter((block) => !intact(block.address, block.size)).length };
     case "adopt-free":
       OffheapBuffer.from(command.descriptor).free();
       return { ok: true };

@@ -20,7 +20,7 @@ export interface SymbolSpec {
 }
 
 /** The ABI version this facade was written against; the library must report the same. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Every native symbol of liboffheap. */
 export const symbols = {
@@ -48,10 +48,12 @@ export const symbols = {
   offheap_alloc_ex: { parameters: ["f64", "u32", "u32", "i32"], result: "f64" },
   /** () -> f64 bytes of cached regions given back to the OS */
   offheap_trim: { parameters: [], result: "f64" },
-  /** (address: f64 region start) -> i32 status; keeps the region mapped until the matching unpin */
-  offheap_region_pin: { parameters: ["f64"], result: "i32" },
-  /** (address: f64 region start) -> i32 status; the last unpin of a freed region releases it */
-  offheap_region_unpin: { parameters: ["f64"], result: "i32" },
+  /** () -> f64 pin owner id of the calling JS thread (its pins are dropped once it ends), or a negative status */
+  offheap_pin_owner_open: { parameters: [], result: "f64" },
+  /** (address: f64 region start, owner: f64) -> i32 status; keeps the region mapped until the matching unpin */
+  offheap_region_pin: { parameters: ["f64", "f64"], result: "i32" },
+  /** (address: f64 region start, owner: f64) -> i32 status; the last unpin of a freed region releases it */
+  offheap_region_unpin: { parameters: ["f64", "f64"], result: "i32" },
   /** (address: f64) -> i32 backing: 0 4k, 1 thp, 2 hugetlb-2m, 3 hugetlb-1g; or a negative status */
   offheap_backing_of: { parameters: ["f64"], result: "i32" },
   /** (address: f64 of a touched page) -> i32 NUMA node, or a negative status */

@@ -7,8 +7,8 @@
 //! counts as u32, results as f64 or i32. An export that returns an address or a size returns a
 //! negative status code in the same f64 on failure.
 //!
-//! ABI version 2 (2 changed free of a mapped-tier region: it is cached, so a second free is
-//! DoubleFree, and the stats layout grew at its end):
+//! ABI version 3 (2 changed free of a mapped-tier region: it is cached, so a second free is
+//! DoubleFree, and the stats layout grew at its end; 3 made region pins name their owner):
 //!   offheap_abi_version() u32
 //!   offheap_alloc(size: f64, alignment: u32) f64            address, or status
 //!   offheap_alloc_zeroed(size: f64, alignment: u32) f64     address, or status
@@ -22,8 +22,9 @@
 //!   offheap_stats_field_count() u32
 //!   offheap_alloc_ex(size: f64, alignment: u32, flags: u32, node: i32) f64   address, or status
 //!   offheap_trim() f64                                      bytes given back to the OS
-//!   offheap_region_pin(address: f64) i32                    status
-//!   offheap_region_unpin(address: f64) i32                  status
+//!   offheap_pin_owner_open() f64                           owner id for the calling JS thread, or status
+//!   offheap_region_pin(address: f64, owner: f64) i32        status
+//!   offheap_region_unpin(address: f64, owner: f64) i32      status
 //!   offheap_backing_of(address: f64) i32                    0 4k, 1 thp, 2 hugetlb-2m, 3 hugetlb-1g
 //!   offheap_node_of(address: f64) i32                       NUMA node of the (touched) page
 //!   offheap_policy_of(address: f64) i32                     0 default 1 preferred 2 bind 3 interleave 4 local
@@ -36,6 +37,7 @@
 //! An alignment of 0 means the default (16 bytes).
 const std = @import("std");
 const heap = @import("heap.zig");
+const pin_owner = @import("pin_owner.zig");
 const numa = @import("numa.zig");
 const config = @import("config.zig");
 const os = @import("os.zig");
@@ -44,7 +46,7 @@ const thread_heap = @import("thread_heap.zig");
 const status = @import("status.zig");
 const Error = status.Error;
 
-pub const abi_version: u32 = 2;
+pub const abi_version: u32 = 3;
 
 /// Largest integer an f64 holds exactly; sizes above it cannot have come from a valid JS number.
 const f64_integer_max: f64 = 9007199254740992.0;
@@ -227,15 +229,27 @@ export fn offheap_trim() f64 {
     return @floatFromInt(heap.trim());
 }
 
-export fn offheap_region_pin(address: f64) i32 {
+/// Opens the pin owner of the calling JavaScript thread (pin_owner.zig): its pins are dropped once
+/// the thread has ended, since its views ended with it.
+export fn offheap_pin_owner_open() f64 {
+    const id = pin_owner.open() catch |err| return failure(err);
+    return @floatFromInt(id);
+}
+
+/// Pins the live region starting at `address` for `owner` until the matching unpin.
+export fn offheap_region_pin(address: f64, owner: f64) i32 {
     const checked = addressArgument(address) catch |err| return status.code(err);
-    heap.pinRegion(checked) catch |err| return status.code(err);
+    // An owner id is a positive integer like an address; pin_owner refuses any id that is not open.
+    const id = addressArgument(owner) catch |err| return status.code(err);
+    pin_owner.pin(id, checked) catch |err| return status.code(err);
     return 0;
 }
 
-export fn offheap_region_unpin(address: f64) i32 {
+/// Drops one of `owner`'s pins of the region at `address`.
+export fn offheap_region_unpin(address: f64, owner: f64) i32 {
     const checked = addressArgument(address) catch |err| return status.code(err);
-    heap.unpinRegion(checked) catch |err| return status.code(err);
+    const id = addressArgument(owner) catch |err| return status.code(err);
+    pin_owner.unpin(id, checked) catch |err| return status.code(err);
     return 0;
 }
 
@@ -360,11 +374,18 @@ test "alloc_ex decodes flags, rejects unknown bits and nodes" {
 
 test "pinned regions defer their release; trim empties the cache" {
     const address = offheap_alloc(100 << 10, 0);
-    try std.testing.expectEqual(@as(i32, 0), offheap_region_pin(address));
+    const owner = offheap_pin_owner_open();
+    try std.testing.expect(owner >= 1);
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_region_pin(address, 0));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_region_pin(address, std.math.nan(f64)));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_region_pin(address, owner + 0.5));
+    try std.testing.expectEqual(@as(i32, 0), offheap_region_pin(address, owner));
     try std.testing.expectEqual(@as(i32, 2), offheap_free(address));
     try std.testing.expectEqual(status.code(error.DoubleFree), offheap_free(address));
-    try std.testing.expectEqual(status.code(error.DoubleFree), offheap_region_pin(address));
-    try std.testing.expectEqual(@as(i32, 0), offheap_region_unpin(address));
+    try std.testing.expectEqual(status.code(error.DoubleFree), offheap_region_pin(address, owner));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_region_unpin(address, owner + 4096));
+    try std.testing.expectEqual(@as(i32, 0), offheap_region_unpin(address, owner));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_region_unpin(address, owner));
     try std.testing.expectEqual(status.code(error.DoubleFree), offheap_free(address));
     try std.testing.expect(offheap_trim() >= 100 << 10);
     try std.testing.expectEqual(status.code(error.NotOwned), offheap_free(address));

@@ -1,5 +1,6 @@
-//! The C ABI of thread-heap ownership (the workers issue): a census of heaps and their owners, a
-//! collection of unowned heaps for `trim()`, and an explicit release of the calling thread's heap.
+//! The C ABI of thread-heap ownership (the workers issue): a census of heaps and their owners (and
+//! of region-pin owners), a collection of unowned heaps for `trim()`, and an explicit release of
+//! the calling thread's heap.
 //! Like ffi.zig, no export can panic: each validates its arguments and returns a status.
 //!
 //!   offheap_threads_field_count() u32
@@ -8,12 +9,14 @@
 //!   offheap_thread_release() i32                            0; the caller's heap is abandoned
 const std = @import("std");
 const thread_heap = @import("thread_heap.zig");
+const pin_owner = @import("pin_owner.zig");
 const status = @import("status.zig");
 
 /// The flat layout of `offheap_threads_stats`, one f64 per field. Only ever append.
 pub const fields = [_][]const u8{
     "heaps",         "activeHeaps",    "abandonedHeaps", "adoptions",
-    "reclaimedDead", "abandonedByHint", "purgedBytes",
+    "reclaimedDead", "abandonedByHint", "purgedBytes",   "pinOwners",
+    "pinsDropped",
 };
 
 export fn offheap_threads_field_count() u32 {
@@ -24,11 +27,12 @@ export fn offheap_threads_stats(out: ?[*]f64, capacity: u32) i32 {
     const target = out orelse return status.code(error.InvalidArgument);
     if (capacity < fields.len) return status.code(error.InvalidArgument);
     const census = thread_heap.census();
+    const pins = pin_owner.census();
     const events = &thread_heap.events;
     const values = [fields.len]u64{
         census.heaps,                          census.active,                          census.abandoned,
         events.adopted.load(.monotonic),       events.reclaimed_dead.load(.monotonic), events.abandoned_hint.load(.monotonic),
-        events.purged_bytes.load(.monotonic),
+        events.purged_bytes.load(.monotonic),  pins.owners,                            pins.pins_dropped,
     };
     for (values, 0..) |value, index| target[index] = @floatFromInt(value);
     return fields.len;
@@ -51,6 +55,7 @@ export fn offheap_thread_release() i32 {
 test {
     _ = @import("abandon.zig");
     _ = @import("threads_test.zig");
+    _ = @import("pin_owner.zig");
 }
 
 test "the census sees the calling thread's heap as active" {

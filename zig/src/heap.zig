@@ -19,6 +19,7 @@ const segment_zig = @import("segment.zig");
 const thread_heap = @import("thread_heap.zig");
 const region_zig = @import("region.zig");
 const region_cache = @import("region_cache.zig");
+const pin_owner = @import("pin_owner.zig");
 const stats = @import("stats.zig");
 const Error = @import("status.zig").Error;
 const Segment = segment_zig.Segment;
@@ -298,7 +299,8 @@ pub fn regionAt(address: usize) Error!*Region {
     };
 }
 
-/// Pins the live region starting at `address` so its memory outlives a free (views.ts).
+/// Pins the live region starting at `address` so its memory outlives a free (for pin_owner.zig,
+/// which records which JavaScript thread holds the pin).
 pub fn pinRegion(address: usize) Error!void {
     const region = try regionAt(address);
     try region_zig.pin(region);
@@ -332,11 +334,13 @@ pub fn backingOf(address: usize) Error!huge.Backing {
     };
 }
 
-/// Gives memory back to the OS: free pages and stashed regions of this thread's heap and of every
-/// heap whose thread has ended, then the whole shared region cache; and lets hugetlb be tried
-/// again. Returns bytes released. Live threads' stashes stay: only their holders may touch them.
+/// Gives memory back to the OS: the regions only ended threads' views still pinned, free pages and
+/// stashed regions of this thread's heap and of every heap whose thread has ended, then the whole
+/// shared region cache; and lets hugetlb be tried again. Returns bytes released. Live threads'
+/// stashes stay: only their holders may touch them.
 pub fn trim() u64 {
     huge.forgetFailures();
+    _ = pin_owner.sweepEnded();
     // This thread's heap and every heap whose thread has ended give back their free pages and hand
     // their stashed regions to the shared cache first, so that the unmapping below reaches those too.
     const purged_bytes = thread_heap.collectUnowned();
