@@ -231,6 +231,28 @@ export interface Heap {
   trim(): number;
 
   /**
+   * offheap's own share of the process's resident memory: the bytes of its segments and regions
+   * (live, cached in the region cache or a thread's stash, or pinned by views) that are in RAM, by
+   * `mincore`. Unlike the process RSS it leaves out the runtime's memory (JS heaps, Worker threads'
+   * malloc arenas), so it is what to compare with the cache budget after {@linkcode Heap.trim}.
+   * Pages of hugetlb mappings are counted, although the kernel's RSS leaves them out. Approximate
+   * while other Workers allocate and free; it walks every mapping, so it is not for hot loops.
+   *
+   * @returns Resident bytes, a multiple of 4096.
+   * @throws {OffheapError} `UNSUPPORTED` if the system refuses `mincore` (a sandbox).
+   *
+   * @example
+   * ```ts
+   * import { heap } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * using buf = heap.alloc(1 << 20);
+   * buf.bytes().fill(1); // touch every page
+   * assert.ok(heap.residentBytes() >= 1 << 20);
+   * ```
+   */
+  residentBytes(): number;
+
+  /**
    * The NUMA node holding the page at `address`. Touch the page first: an untouched page has no node.
    *
    * @throws {OffheapError} `NOT_OWNED` if offheap does not own `address`.
@@ -476,6 +498,12 @@ function backingOf(address: number): Backing {
   return backingAt(address, "read backing");
 }
 
+function residentBytes(): number {
+  const bytes = library().native.offheap_resident_bytes();
+  if (bytes < 0) throw nativeFailure("read resident bytes", bytes, "offheap's mappings");
+  return bytes;
+}
+
 function numaNodes(): number[] {
   const { native } = library();
   let out = new Uint32Array(64);
@@ -523,6 +551,7 @@ export const heap: Heap = {
   tierOf,
   stats: () => readStats(leakReport().count),
   trim: () => library().native.offheap_trim(),
+  residentBytes,
   nodeOf,
   policyOf,
   backingOf,

@@ -55,3 +55,28 @@ export function residentBytes(): number {
   const statm = readFileSync("/proc/self/statm", "utf8");
   return Number(statm.split(" ")[1]) * 4096;
 }
+
+/** One mapping of /proc/self/smaps: its address range, permissions, and its `kB` fields. */
+export interface SmapsEntry {
+  start: number;
+  end: number;
+  /** Such as `"rw-p"`. */
+  perms: string;
+  /** The `Name: N kB` lines, in kB: `Rss`, `AnonHugePages`, `KernelPageSize`, `Private_Hugetlb`... */
+  fields: Record<string, number>;
+}
+
+/** Every mapping of this process, from /proc/self/smaps. */
+export function readSmaps(): SmapsEntry[] {
+  const entries: SmapsEntry[] = [];
+  for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) /.exec(line);
+    if (header) {
+      entries.push({ start: parseInt(header[1], 16), end: parseInt(header[2], 16), perms: header[3], fields: {} });
+      continue;
+    }
+    const field = /^(\w+):\s+(\d+) kB/.exec(line);
+    if (field && entries.length > 0) entries[entries.length - 1].fields[field[1]] = Number(field[2]);
+  }
+  return entries;
+}

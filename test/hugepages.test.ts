@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { heap } from "../mod.ts";
-import { test } from "./harness.ts";
+import { readSmaps, test } from "./harness.ts";
 
 const MiB = 1024 * 1024;
 const NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages";
@@ -46,26 +46,23 @@ function withReservedPages(pages: number, body: () => void): void {
 
 /** The smaps fields of the mapping that starts at `address`. */
 function smapsOf(address: number): Record<string, number> {
-  const start = address.toString(16);
-  const lines = readFileSync("/proc/self/smaps", "utf8").split("\n");
-  const first = lines.findIndex((line) => line.startsWith(`${start}-`));
-  assert.ok(first >= 0, `no mapping starts at ${start}`);
-  const fields: Record<string, number> = {};
-  for (const line of lines.slice(first + 1)) {
-    const match = /^(\w+):\s+(\d+) kB/.exec(line);
-    if (match) fields[match[1]] = Number(match[2]);
-    else if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) break;
-  }
-  return fields;
+  const mapping = readSmaps().find((entry) => entry.start === address);
+  assert.ok(mapping, `no mapping starts at ${address.toString(16)}`);
+  return mapping.fields;
 }
 
 test("with hugetlb pages reserved, an 8 MiB buffer is backed by 2 MiB pages", () => {
   withReservedPages(8, () => {
+    const residentBefore = heap.residentBytes();
     using buf = heap.alloc(8 * MiB);
     assert.equal(buf.tier, "huge");
     assert.equal(buf.backing, "hugetlb-2m");
     buf.bytes().fill(1);
-    assert.equal(smapsOf(buf.address).KernelPageSize, 2048);
+    const fields = smapsOf(buf.address);
+    assert.equal(fields.KernelPageSize, 2048);
+    // The kernel's Rss leaves hugetlb pages out (smaps: Private_Hugetlb); residentBytes() counts them.
+    assert.equal(fields.Private_Hugetlb, 8 * 1024);
+    assert.ok(heap.residentBytes() - residentBefore >= 8 * MiB);
     assert.ok(heap.stats().hugetlbPages2m >= 4);
     assert.equal(buf.address % (2 * MiB), 0);
   });

@@ -1,11 +1,12 @@
 /**
  * The tiers in both runtimes: routing at every boundary, the region cache (hits proven by stats and
- * by counting mmaps, the byte budget proven by RSS), zeroing, alignment, advice, statistics, bad
- * options, and region views that outlive a free.
+ * by counting mmaps, the byte budget proven by RSS), zeroing, alignment, advice, statistics,
+ * `residentBytes()` against the kernel's smaps, bad options, and region views that outlive a free.
  */
 import assert from "node:assert/strict";
 import { heap } from "../mod.ts";
-import { residentBytes, test } from "./harness.ts";
+import { library } from "../src/ffi/load.ts";
+import { readSmaps, residentBytes, test } from "./harness.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -89,6 +90,61 @@ test("after 1 GiB of mapped-tier blocks are freed, RSS is within the budget afte
   assert.equal(heap.stats().cachedBytes, 0);
   const grown = residentBytes() - start;
   assert.ok(grown < budget + 32 * MiB, `RSS grew by ${grown} bytes`);
+});
+
+test("residentBytes() grows by the bytes touched in fresh mapped and huge buffers, and drops after trim()", () => {
+  heap.trim();
+  const before = heap.residentBytes();
+  const mapped = heap.alloc(512 * KiB);
+  const huge = heap.alloc(8 * MiB, { huge: "never" }); // 4 KiB pages: exactly the touched bytes
+  const thp = heap.alloc(4 * MiB);
+  mapped.bytes().fill(1);
+  huge.bytes().fill(1);
+  thp.bytes().subarray(0, MiB).fill(1);
+  const touched = 512 * KiB + 8 * MiB + MiB;
+  const during = heap.residentBytes();
+  assert.ok(during - before >= touched, `grew by ${during - before}, touched ${touched}`);
+  const mappedBytes = [mapped, huge, thp].reduce((sum, buf) => sum + heap.usableSize(buf.address), 0);
+  assert.ok(during - before <= mappedBytes, `grew by ${during - before}, mapped ${mappedBytes}`);
+  assert.equal(during % 4096, 0);
+  mapped.free();
+  huge.free();
+  thp.free();
+  heap.trim();
+  const after = heap.residentBytes();
+  assert.ok(during - after >= touched, `dropped by ${during - after} after trim()`);
+});
+
+/** Whether `address` lies in a segment or region of offheap (live or cached). */
+function inOffheapMapping(address: number, out: Float64Array): boolean {
+  return library().native.offheap_mapping_of(address, out) === 0;
+}
+
+test("residentBytes() is at most the Rss of the smaps mappings holding offheap memory", () => {
+  heap.trim();
+  const buffers = [heap.alloc(100), heap.alloc(8 * KiB), heap.alloc(300 * KiB), heap.alloc(6 * MiB)];
+  for (const buf of buffers) buf.bytes().fill(2);
+  const resident = heap.residentBytes();
+  // Offheap mappings start on 4 MiB chunks and are read-write: a mapping overlaps a VMA when it
+  // holds the VMA's start or starts at a chunk boundary inside it.
+  const out = new Float64Array(3);
+  let rssBytes = 0;
+  let vmas = 0;
+  for (const vma of readSmaps()) {
+    if (!vma.perms.startsWith("rw")) continue;
+    let holds = inOffheapMapping(vma.start, out);
+    for (let chunk = Math.ceil(vma.start / (4 * MiB)) * 4 * MiB; !holds && chunk < vma.end; chunk += 4 * MiB) {
+      holds = inOffheapMapping(chunk, out);
+    }
+    if (!holds) continue;
+    vmas++;
+    // The kernel's Rss leaves hugetlb pages out; residentBytes() counts them.
+    rssBytes += ((vma.fields.Rss ?? 0) + (vma.fields.Private_Hugetlb ?? 0) + (vma.fields.Shared_Hugetlb ?? 0)) * KiB;
+  }
+  for (const buf of buffers) buf.free();
+  assert.ok(vmas >= 1, "no VMA holds offheap memory");
+  assert.ok(resident > 6 * MiB, `resident ${resident}`);
+  assert.ok(rssBytes >= resident, `smaps Rss ${rssBytes} < residentBytes() ${resident}`);
 });
 
 test("a mapped region freed by its own thread waits in the thread's stash, and trim() empties it", () => {

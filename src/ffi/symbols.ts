@@ -70,6 +70,8 @@ export const symbols = {
   offheap_os_map: { parameters: ["f64"], result: "f64" },
   /** (address: f64, size: f64) -> i32 status; munmap of an `offheap_os_map` mapping */
   offheap_os_unmap: { parameters: ["f64", "f64"], result: "i32" },
+  /** () -> f64 resident bytes of offheap's segments and regions (mincore), or a negative status */
+  offheap_resident_bytes: { parameters: [], result: "f64" },
   /** () -> i32 SIMD level: 0 baseline, 1 avx2, 2 avx512 */
   offheap_simd_level: { parameters: [], result: "i32" },
   // Vector kernels (zig/src/ffi_vectors.zig). Element types f32, f16, i8, binary; each has its own

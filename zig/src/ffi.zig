@@ -33,6 +33,8 @@
 //!   offheap_config(out: [*]f64, capacity: u32) i32          the effective options (see configFields)
 //!   offheap_os_map(size: f64) f64 / offheap_os_unmap(address: f64, size: f64) i32
 //!                                                           a bare mmap/munmap, the benchmarks' baseline
+//!   offheap_resident_bytes() f64                            resident bytes of offheap's segments and
+//!                                                           regions (mincore), or status
 //! The vector kernels' exports live in ffi_vectors.zig.
 //! An alignment of 0 means the default (16 bytes).
 const std = @import("std");
@@ -326,6 +328,12 @@ export fn offheap_os_unmap(address: f64, size: f64) i32 {
     return 0;
 }
 
+/// offheap's own share of the process RSS (resident.zig); approximate while other threads free.
+export fn offheap_resident_bytes() f64 {
+    const bytes = @import("resident.zig").residentBytes() catch |err| return failure(err);
+    return @floatFromInt(bytes);
+}
+
 test "arguments that are not sizes or addresses are rejected before any work" {
     try std.testing.expectEqual(failure(error.InvalidSize), offheap_alloc(0, 0));
     try std.testing.expectEqual(failure(error.InvalidSize), offheap_alloc(-1, 0));
@@ -389,4 +397,14 @@ test "pinned regions defer their release; trim empties the cache" {
     try std.testing.expectEqual(status.code(error.DoubleFree), offheap_free(address));
     try std.testing.expect(offheap_trim() >= 100 << 10);
     try std.testing.expectEqual(status.code(error.NotOwned), offheap_free(address));
+}
+
+test "resident bytes through the ABI count a touched region and never fail" {
+    const before = offheap_resident_bytes();
+    try std.testing.expect(before >= 0);
+    const address = offheap_alloc(512 << 10, 0);
+    const bytes: [*]u8 = @ptrFromInt(@as(usize, @intFromFloat(address)));
+    @memset(bytes[0 .. 512 << 10], 1);
+    try std.testing.expect(offheap_resident_bytes() >= 512 << 10);
+    try std.testing.expectEqual(@as(i32, 2), offheap_free(address));
 }

@@ -23,6 +23,7 @@ test {
     _ = @import("numa.zig");
     _ = @import("clock.zig");
     _ = @import("heap.zig");
+    _ = @import("resident.zig");
     _ = @import("ffi.zig");
     _ = @import("ffi_vectors.zig");
     _ = @import("ffi_threads.zig");

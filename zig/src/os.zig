@@ -1,6 +1,6 @@
-//! The thin OS layer: every mmap, munmap, madvise and getrandom the allocator makes goes through
-//! here, and each returns a Zig error instead of a raw errno-encoded usize. Nothing above this file
-//! calls the kernel for memory directly (the NUMA syscalls live in numa.zig for the same reason).
+//! The thin OS layer: every mmap, munmap, madvise, mincore and getrandom the allocator makes goes
+//! through here, and each returns a Zig error instead of a raw errno-encoded usize. Nothing above this
+//! file calls the kernel for memory directly (the NUMA syscalls live in numa.zig for the same reason).
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
@@ -111,6 +111,28 @@ pub fn advise(ptr: [*]align(page_size_bytes) u8, len_bytes: usize, advice: Advic
     if (linux.errno(result) != .SUCCESS) return error.Unsupported;
 }
 
+pub const ResidencyError = error{
+    /// Part of the range is not mapped (ENOMEM), for example because another thread unmapped it.
+    NotMapped,
+    /// Any other failure (EINVAL, EAGAIN, or mincore refused by a sandbox).
+    Unsupported,
+};
+
+/// Which pages of [address, address + len_bytes) are resident, by mincore: bit 0 of
+/// `pages[i]` is set when page i is in memory. `pages` holds exactly one byte per page. mincore only
+/// reads page tables, so any range is safe to ask about, mapped or not.
+pub fn residentPages(address: usize, len_bytes: usize, pages: []u8) ResidencyError!void {
+    assert(address % page_size_bytes == 0);
+    assert(len_bytes > 0);
+    assert(pages.len * page_size_bytes == std.mem.alignForward(usize, len_bytes, page_size_bytes));
+    const result = linux.mincore(@ptrFromInt(address), len_bytes, pages.ptr);
+    return switch (linux.errno(result)) {
+        .SUCCESS => {},
+        .NOMEM => error.NotMapped,
+        else => error.Unsupported,
+    };
+}
+
 /// Fills `buffer` from the kernel's CSPRNG; used for the free-block cookie secret.
 pub fn randomBytes(buffer: []u8) void {
     var filled: usize = 0;
@@ -158,4 +180,18 @@ test "advise rejects nothing it documents, and collapse may be unsupported" {
     defer unmap(ptr, page_size_bytes * 4);
     try advise(ptr, page_size_bytes * 4, .sequential);
     try advise(ptr, page_size_bytes * 4, .free);
+}
+
+test "residentPages sees touched pages only, and reports an unmapped range as NotMapped" {
+    const len_bytes = page_size_bytes * 4;
+    const ptr = try map(len_bytes, .{});
+    var pages: [4]u8 = undefined;
+    try residentPages(@intFromPtr(ptr), len_bytes, &pages);
+    for (pages) |page| try std.testing.expectEqual(@as(u8, 0), page & 1);
+    ptr[page_size_bytes] = 1;
+    ptr[3 * page_size_bytes + 5] = 1;
+    try residentPages(@intFromPtr(ptr), len_bytes, &pages);
+    try std.testing.expectEqual([4]u8{ 0, 1, 0, 1 }, .{ pages[0] & 1, pages[1] & 1, pages[2] & 1, pages[3] & 1 });
+    unmap(ptr, len_bytes);
+    try std.testing.expectError(error.NotMapped, residentPages(@intFromPtr(ptr), len_bytes, &pages));
 }

@@ -64,12 +64,26 @@ pub fn retract(start: usize, len_bytes: usize) void {
     for (first..last + 1) |index| entries[index].store(0, .release);
 }
 
+/// Splits a raw table word into its kind and pointer.
+pub inline fn decode(raw: usize) Entry {
+    return .{ .kind = @fromBackingInt(@as(u2, @truncate(raw))), .pointer = raw & ~@as(usize, 0b11) };
+}
+
 /// The owner of `address`, or `.none` for any address offheap never mapped.
 pub fn lookup(address: usize) Entry {
     if (address >= os.address_limit) return .{ .kind = .none, .pointer = 0 };
     const entries = table.load(.acquire) orelse return .{ .kind = .none, .pointer = 0 };
-    const raw = entries[address >> chunk_shift].load(.acquire);
-    return .{ .kind = @fromBackingInt(@as(u2, @truncate(raw))), .pointer = raw & ~@as(usize, 0b11) };
+    return decode(entries[address >> chunk_shift].load(.acquire));
+}
+
+/// The whole table, entry `i` covering the chunk at `i << chunk_shift`, or null before the first
+/// publish; for walkers that must see every mapping (resident.zig). The table is never unmapped, so
+/// the slice stays valid; its entries change under the walker, so read each once, atomically. Most
+/// of it is not committed: a walker should ask the OS which of its pages are before reading them.
+pub fn tableEntries() ?[]const std.atomic.Value(usize) {
+    const words = table.load(.acquire) orelse return null;
+    assert(@intFromPtr(words) % os.page_size_bytes == 0);
+    return words[0..entry_count];
 }
 
 test "publish, lookup and retract cover exactly the chunks of a range" {
