@@ -14,6 +14,7 @@
  */
 import { collectThreadHeaps, heap, loadLibrary, threadHeapStats } from "../mod.ts";
 import { intact } from "./pattern.ts";
+import { sweepEndedPins } from "./sweep.ts";
 import { TestWorker } from "./worker_client.ts";
 import { collectGarbage, exit, numericOptions, residentBytes, runtimeName, scriptArguments, write } from "./runtime.ts";
 
@@ -25,27 +26,6 @@ loadLibrary();
 function residentInUse(): number {
   collectGarbage();
   return residentBytes();
-}
-
-/**
- * Bytes of freed regions still mapped because views in a terminated Worker pinned them (its
- * FinalizationRegistry never runs). The library drops such pins once the Worker's thread is gone;
- * `heap.trim()` sweeps for them, so after the last round this must reach zero.
- */
-function pinnedBytes(): number {
-  const stats = heap.stats();
-  const liveRegions = stats.tiers.mapped.liveBytes + stats.tiers.huge.liveBytes;
-  return Math.max(0, stats.regionBytesMapped - liveRegions - stats.cachedBytes);
-}
-
-/** Trims until no freed region is pinned (the last Workers' threads may take a moment to end). */
-async function sweepPinned(deadline: number): Promise<number> {
-  for (;;) {
-    heap.trim();
-    const pinned = pinnedBytes();
-    if (pinned === 0 || performance.now() > deadline) return pinned;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function round(index: number): Promise<number> {
@@ -69,7 +49,7 @@ const firstPeak = await round(0);
 let worst = firstPeak;
 for (let index = 1; index < rounds; index++) worst = Math.max(worst, await round(index));
 collectThreadHeaps();
-const pinned = await sweepPinned(performance.now() + 10_000);
+const pinned = await sweepEndedPins(10_000);
 const threads = threadHeapStats();
 const live = Object.values(heap.stats().tiers).reduce((sum, tier) => sum + tier.liveBytes, 0);
 write(

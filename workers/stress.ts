@@ -8,8 +8,9 @@
  * them; between rounds the main thread frees half the transfer slots (cross-thread frees into the
  * heaps of ended Workers) while the other half survive into the next round. At the end it checks:
  * no corrupted block, no failed free, counters balanced (allocs - frees = live blocks, zero after
- * the final frees), and offheap's own resident memory (`heap.residentBytes()`) within the budget
- * after trim. The process RSS is printed for information only: after many Worker lifecycles it is
+ * the final frees), no freed region still mapped for views of ended Workers once their threads
+ * have exited, and offheap's own resident memory (`heap.residentBytes()`) within the budget after
+ * trim. The process RSS is printed for information only: after many Worker lifecycles it is
  * mostly the runtime's own retention, not offheap's. Prints a progress line (a live one on a
  * terminal), then `stress: ok` or `stress: FAILED`, and exits 0 or 1.
  *
@@ -18,6 +19,7 @@
 import { heap, loadLibrary, threadHeapStats } from "../mod.ts";
 import { type Block, TransferSlots } from "./slots.ts";
 import { intact } from "./pattern.ts";
+import { sweepEndedPins } from "./sweep.ts";
 import type { StressResult, StressTask } from "./stress_worker.ts";
 import {
   exit,
@@ -129,14 +131,13 @@ async function finalChecks(baseline: { live: { blocks: number; bytes: number }; 
     problems.push(`unbalanced: ${live.blocks - baseline.live.blocks} blocks live`);
   }
   if (live.bytes !== baseline.live.bytes) problems.push(`unbalanced: ${live.bytes - baseline.live.bytes} bytes live`);
-  heap.trim(); // also collects the heaps of ended Workers before unmapping the region cache
+  // trim() collects the heaps of ended Workers and drops the pins of their views (once their threads
+  // have exited) before unmapping the region cache; every block is freed, so nothing may stay mapped.
+  const pinned = await sweepEndedPins(10_000);
+  if (pinned > 0) problems.push(`${(pinned / MIB).toFixed(1)} MiB of freed regions still pinned by views of ended Workers`);
   await trimRuntimeMalloc();
   const offheapResident = heap.residentBytes();
   const rss = residentBytes();
-  // Freed regions a view in an ended Worker pinned stay mapped (its FinalizationRegistry never runs),
-  // but their pages were returned at free: address space, reported; residentBytes() counts only pages.
-  const pinnedBytes = heap.stats().regionBytesMapped;
-  if (pinnedBytes > 0) write(`note: ${(pinnedBytes / MIB).toFixed(1)} MiB of address space pinned by views (pages returned)\n`);
   const budget = options["rss-budget-mib"] * MIB;
   if (offheapResident > budget) {
     problems.push(
@@ -144,7 +145,10 @@ async function finalChecks(baseline: { live: { blocks: number; bytes: number }; 
     );
   }
   const threads = threadHeapStats();
-  write(`heaps ${threads.heaps} (adoptions ${threads.adoptions}, reclaimed dead ${threads.reclaimedDead})\n`);
+  write(
+    `heaps ${threads.heaps} (adoptions ${threads.adoptions}, reclaimed dead ${threads.reclaimedDead}), ` +
+      `pins of ended Workers dropped ${threads.pinsDropped}\n`,
+  );
   write(
     `after trim: offheap resident ${(offheapResident / MIB).toFixed(2)} MiB (budget ${budget / MIB} MiB); ` +
       `process rss ${(rss / MIB).toFixed(0)} MiB (baseline ${(baseline.rss / MIB).toFixed(0)} MiB), ` +
