@@ -90,6 +90,31 @@ test("reallocRaw() keeps contents across size classes and tiers", () => {
   heap.freeRaw(address);
 });
 
+test("allocMany()/freeMany() hand out distinct, aligned, writable blocks in every tier and count them", () => {
+  for (const [size, count] of [[24, 5000], [3000, 500], [40_000, 40], [3 << 20, 3]]) {
+    const before = heap.stats();
+    const out = new Float64Array(count + 2).fill(-7);
+    assert.equal(heap.allocMany(size, count, out, 64), out);
+    const addresses = out.subarray(0, count);
+    assert.equal(new Set(addresses).size, count, `size ${size}: addresses repeat`);
+    assert.deepEqual(Array.from(out.subarray(count)), [-7, -7], "wrote past count");
+    addresses.forEach((address, index) => {
+      assert.equal(address % 64, 0);
+      heap.view(address, size).fill(index & 0xff);
+    });
+    addresses.forEach((address, index) => assert.equal(heap.view(address, size)[size - 1], index & 0xff));
+    const tier = heap.tierOf(addresses[0]);
+    const during = heap.stats().tiers[tier];
+    assert.equal(during.allocs - before.tiers[tier].allocs, count, `size ${size}: allocs counted`);
+    heap.freeMany(addresses);
+    const after = heap.stats().tiers[tier];
+    assert.equal(after.frees - before.tiers[tier].frees, count, `size ${size}: frees counted`);
+    assert.equal(after.liveBytes, before.tiers[tier].liveBytes);
+  }
+  assert.equal(heap.allocMany(16, 0).length, 0);
+  heap.freeMany(new Float64Array(0));
+});
+
 test("alloc() returns an owned buffer with zero-copy views", () => {
   const buf = heap.alloc(4096, { align: 64, zero: true, tag: "views" });
   assert.ok(buf instanceof OffheapBuffer);

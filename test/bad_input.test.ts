@@ -32,6 +32,33 @@ test("alignments that are not powers of two up to 4096 are RangeErrors", () => {
   assert.throws(() => heap.allocRaw(64, 8192), RangeError);
 });
 
+test("batches: bad counts and outputs are Type/RangeErrors; a bad address stops freeMany at its index", () => {
+  for (const count of [-1, 1.5, NaN, Infinity, 2 ** 31]) {
+    assert.throws(() => heap.allocMany(64, count), RangeError, `count ${count}`);
+  }
+  assert.throws(() => heap.allocMany(64, "4" as unknown as number), TypeError);
+  assert.throws(() => heap.allocMany(64, 4, new Float64Array(3)), RangeError);
+  assert.throws(() => heap.allocMany(64, 4, [0, 0, 0, 0] as unknown as Float64Array), TypeError);
+  assert.throws(() => heap.allocMany(0, 4), RangeError);
+  assert.throws(() => heap.allocMany(64, 4, undefined, 3), RangeError);
+  assert.throws(() => heap.freeMany([1, 2] as unknown as Float64Array), TypeError);
+  const live = heap.stats().tiers.small.liveBytes;
+  const addresses = heap.allocMany(32, 6);
+  const stale = addresses[2];
+  heap.freeRaw(stale);
+  assert.throws(
+    () => heap.freeMany(addresses),
+    (e: unknown) => offheapError("DOUBLE_FREE")(e) && (e as Error).message.includes("index 2"),
+  );
+  // The two before the stale one are freed; the stale one and the rest are left alone.
+  assert.throws(() => heap.freeRaw(addresses[0]), offheapError("DOUBLE_FREE"));
+  heap.freeMany(addresses.subarray(3));
+  assert.equal(heap.stats().tiers.small.liveBytes, live);
+  for (const bad of [NaN, -5, 12345]) {
+    assert.throws(() => heap.freeMany(new Float64Array([bad])), OffheapError, `address ${bad}`);
+  }
+});
+
 test("a double free is DOUBLE_FREE, in every tier (a cached region stays known)", () => {
   for (const size of [16, 2000, 20_000, 1 << 20]) {
     const address = heap.allocRaw(size);

@@ -4,7 +4,8 @@
  * through the same FFI and against `new ArrayBuffer` / `new Uint8Array`.
  *
  * The headline case is "pair 1 KiB": issue 2 asks that an `allocRaw`+`freeRaw` pair cost at most
- * 0.6× a glibc `malloc`+`free` called through the same FFI, in the same run.
+ * 0.6× a glibc `malloc`+`free` called through the same FFI, in the same run. The cycle cases also
+ * time `allocMany`/`freeMany`, which make the 100 allocations and the 100 frees one FFI call each.
  *
  * @module
  */
@@ -76,6 +77,13 @@ function offheapObjectPair(offheap: Offheap, sizeBytes: number): () => void {
   return () => heap.alloc(sizeBytes).free();
 }
 
+/** offheap's batch API: the cycle's allocations and frees as one FFI call each. */
+function offheapBatchCycle(offheap: Offheap, sizeBytes: number, count: number): () => void {
+  const { heap } = offheap;
+  const slots = new Float64Array(count);
+  return () => heap.freeMany(heap.allocMany(sizeBytes, count, slots));
+}
+
 /**
  * How many OS mappings (mmap calls, from `heap.stats()`) one run of `operation` makes once warm:
  * 0 when the allocator serves it from segments or its cache of freed mappings.
@@ -131,6 +139,7 @@ const suite: Suite = {
     }
     for (const sizeBytes of cycleSizesBytes) {
       const subjects = patterns.map(([name, pattern]) => ({ name, fn: pattern.cycle(sizeBytes, cycleCount) }));
+      subjects.splice(1, 0, { name: `${OFFHEAP} allocMany()`, fn: offheapBatchCycle(offheap, sizeBytes, cycleCount) });
       const facts = {
         tier: tierOf(offheap, sizeBytes),
         sizeBytes,

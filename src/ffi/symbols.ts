@@ -32,6 +32,10 @@ export const symbols = {
   offheap_alloc_zeroed: { parameters: ["f64", "u32"], result: "f64" },
   /** (address: f64) -> i32 tier freed (>= 0), or a negative status */
   offheap_free: { parameters: ["f64"], result: "i32" },
+  /** (size: f64, alignment: u32, count: u32, out: [*]f64) -> i32 count allocated (all), or a negative status (none) */
+  offheap_alloc_batch: { parameters: ["f64", "u32", "u32", "buffer"], result: "i32" },
+  /** (addresses: [*]f64, count: u32, failure: *i32) -> i32 freed before the first invalid address (its status in failure) */
+  offheap_free_batch: { parameters: ["buffer", "u32", "buffer"], result: "i32" },
   /** (address: f64, size: f64) -> f64 new address, or a negative status */
   offheap_realloc: { parameters: ["f64", "f64"], result: "f64" },
   /** (address: f64) -> f64 usable bytes, or a negative status */

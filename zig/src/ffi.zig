@@ -13,6 +13,11 @@
 //!   offheap_alloc(size: f64, alignment: u32) f64            address, or status
 //!   offheap_alloc_zeroed(size: f64, alignment: u32) f64     address, or status
 //!   offheap_free(address: f64) i32                          tier freed (>= 0), or status
+//!   offheap_alloc_batch(size: f64, alignment: u32, count: u32, out: [*]f64) i32
+//!                                                           count: all allocated, or none and status
+//!   offheap_free_batch(addresses: [*]const f64, count: u32, failure: *i32) i32
+//!                                                           blocks freed: stops at the first invalid
+//!                                                           one and writes its status to failure
 //!   offheap_realloc(address: f64, size: f64) f64            new address, or status
 //!   offheap_usable_size(address: f64) f64                   bytes, or status
 //!   offheap_tier_of(address: f64) i32                       tier, or status
@@ -133,6 +138,62 @@ fn freeGeneral(address: f64) i32 {
     const checked = addressArgument(address) catch |err| return status.code(err);
     const tier = heap.free(checked) catch |err| return status.code(err);
     return @backingInt(tier);
+}
+
+/// Most blocks one batch call handles: its result is an i32 count.
+const batch_count_max: u32 = std.math.maxInt(i32);
+
+/// Allocates `count` blocks of `size` bytes into out[0..count]: one FFI crossing instead of
+/// `count`. All or nothing: on a failure the blocks this call already allocated are freed again and
+/// the status is returned. The caller guarantees out holds `count` f64s.
+export fn offheap_alloc_batch(size: f64, alignment: u32, count: u32, out: ?[*]f64) i32 {
+    const size_bytes = sizeArgument(size) catch |err| return status.code(err);
+    const alignment_bytes = alignmentArgument(alignment) catch |err| return status.code(err);
+    heap.checkRequest(size_bytes, alignment_bytes) catch |err| return status.code(err);
+    if (count == 0) return 0; // the runtimes pass an empty array as a null pointer
+    const target = out orelse return status.code(error.InvalidArgument);
+    if (count > batch_count_max) return status.code(error.InvalidArgument);
+    const fast = alignment == 0 and size_bytes <= heap.medium_max_bytes;
+    for (target[0..count], 0..) |*slot, index| {
+        const fast_address = if (fast) heap.allocFast(@intCast(size_bytes)) else null;
+        const address = fast_address orelse heap.alloc(size_bytes, alignment_bytes) catch |err| {
+            freeBatchAllocated(target[0..index]);
+            return status.code(err);
+        };
+        slot.* = @floatFromInt(@as(i64, @intCast(address)));
+    }
+    return @intCast(count);
+}
+
+/// Rolls back a failed batch: these blocks were allocated by this thread a moment ago.
+fn freeBatchAllocated(addresses: []const f64) void {
+    for (addresses) |value| {
+        const address: usize = @intFromFloat(value);
+        _ = heap.free(address) catch if (std.debug.runtime_safety) unreachable;
+    }
+}
+
+/// Frees addresses[0..count] in order and returns how many were freed: `count`, or the index of
+/// the first address that is not a live block, whose status goes to `failure[0]` (that one and the
+/// rest are left alone). The caller guarantees addresses holds `count` f64s.
+export fn offheap_free_batch(addresses: ?[*]const f64, count: u32, failure_out: ?*i32) i32 {
+    const failed = failure_out orelse return status.code(error.InvalidArgument);
+    failed.* = 0;
+    if (count == 0) return 0; // the runtimes pass an empty array as a null pointer
+    const source = addresses orelse return status.code(error.InvalidArgument);
+    if (count > batch_count_max) return status.code(error.InvalidArgument);
+    for (source[0..count], 0..) |value, index| {
+        const address = addressArgument(value) catch |err| {
+            failed.* = status.code(err);
+            return @intCast(index);
+        };
+        if (heap.freeFast(address) != null) continue;
+        _ = heap.free(address) catch |err| {
+            failed.* = status.code(err);
+            return @intCast(index);
+        };
+    }
+    return @intCast(count);
 }
 
 export fn offheap_realloc(address: f64, size: f64) f64 {
@@ -397,6 +458,39 @@ test "pinned regions defer their release; trim empties the cache" {
     try std.testing.expectEqual(status.code(error.DoubleFree), offheap_free(address));
     try std.testing.expect(offheap_trim() >= 100 << 10);
     try std.testing.expectEqual(status.code(error.NotOwned), offheap_free(address));
+}
+
+test "batches allocate all or nothing and free up to the first invalid address" {
+    var addresses: [1000]f64 = undefined;
+    var failed_status: i32 = undefined;
+    try std.testing.expectEqual(@as(i32, 1000), offheap_alloc_batch(64, 0, 1000, &addresses));
+    for (addresses, 0..) |address, index| {
+        try std.testing.expect(address > 0 and @mod(address, 16) == 0);
+        try std.testing.expectEqual(@as(f64, 64), offheap_usable_size(address));
+        if (index > 0) try std.testing.expect(address != addresses[index - 1]);
+    }
+    try std.testing.expectEqual(@as(i32, 1000), offheap_free_batch(&addresses, 1000, &failed_status));
+    try std.testing.expectEqual(@as(i32, 0), offheap_free_batch(&addresses, 1000, &failed_status)); // all freed already
+    try std.testing.expectEqual(status.code(error.DoubleFree), failed_status);
+    // Every tier, and an alignment off the hot path.
+    var mixed: [6]f64 = undefined;
+    for ([_]f64{ 8, 3000, 100_000, 3 << 20 }) |size| {
+        try std.testing.expectEqual(@as(i32, 3), offheap_alloc_batch(size, 64, 3, &mixed));
+        for (mixed[0..3]) |address| try std.testing.expectEqual(@as(f64, 0), @mod(address, 64));
+        mixed[3] = mixed[1]; // a double free inside the batch stops it there
+        try std.testing.expectEqual(@as(i32, 3), offheap_free_batch(&mixed, 4, &failed_status));
+        try std.testing.expect(failed_status == status.code(error.DoubleFree) or failed_status == status.code(error.NotOwned));
+    }
+    try std.testing.expectEqual(status.code(error.InvalidSize), offheap_alloc_batch(0, 0, 4, &mixed));
+    try std.testing.expectEqual(status.code(error.InvalidAlignment), offheap_alloc_batch(64, 3, 4, &mixed));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_alloc_batch(64, 0, 4, null));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_free_batch(null, 4, &failed_status));
+    try std.testing.expectEqual(@as(i32, 0), offheap_alloc_batch(64, 0, 0, null));
+    try std.testing.expectEqual(@as(i32, 0), offheap_free_batch(null, 0, &failed_status));
+    mixed[0] = std.math.nan(f64);
+    try std.testing.expectEqual(@as(i32, 0), offheap_free_batch(&mixed, 1, &failed_status));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), failed_status);
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_free_batch(&mixed, 1, null));
 }
 
 test "resident bytes through the ABI count a touched region and never fail" {
