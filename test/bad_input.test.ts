@@ -60,15 +60,21 @@ test("batches: bad counts and outputs are Type/RangeErrors; a bad address stops 
 });
 
 test("a double free is DOUBLE_FREE, in every tier (a cached region stays known)", () => {
-  for (const size of [16, 2000, 20_000, 1 << 20]) {
+  for (const size of [16, 2000, 20_000, 1 << 20, 3 << 20]) {
     const address = heap.allocRaw(size);
     heap.freeRaw(address);
     assert.throws(() => heap.freeRaw(address), offheapError("DOUBLE_FREE"), `size ${size}`);
   }
-  // A huge region is unmapped at once: its address is no longer offheap's.
+  // Once trim() has unmapped the cache, the address is no longer offheap's at all.
   const huge = heap.allocRaw(3 << 20);
   heap.freeRaw(huge);
+  heap.trim();
   assert.throws(() => heap.freeRaw(huge), offheapError("NOT_OWNED"));
+  // A huge region with an explicit backing is never cached: unmapped at free.
+  const never = heap.alloc(3 << 20, { huge: "never" });
+  const neverAddress = never.address;
+  never.free();
+  assert.throws(() => heap.freeRaw(neverAddress), offheapError("NOT_OWNED"));
 });
 
 test("freeing a pointer offheap never allocated is NOT_OWNED", () => {

@@ -40,6 +40,7 @@ function withReservedPages(pages: number, body: () => void): void {
     heap.trim(); // forget hugetlb failures remembered from before the reservation changed
     body();
   } finally {
+    heap.trim(); // unmap cached hugetlb regions, so that the pool can shrink back
     writeFileSync(NR_HUGEPAGES, old);
   }
 }
@@ -65,6 +66,31 @@ test("with hugetlb pages reserved, an 8 MiB buffer is backed by 2 MiB pages", ()
     assert.ok(heap.residentBytes() - residentBefore >= 8 * MiB);
     assert.ok(heap.stats().hugetlbPages2m >= 4);
     assert.equal(buf.address % (2 * MiB), 0);
+  });
+}, { ignore: !reservable });
+
+/** HugePages_Free from /proc/meminfo. */
+function freeHugePages(): number {
+  return Number(/HugePages_Free:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1]);
+}
+
+test("a freed hugetlb buffer is cached with its pages, reused, and given back by trim()", () => {
+  withReservedPages(8, () => {
+    const first = heap.alloc(8 * MiB);
+    assert.equal(first.backing, "hugetlb-2m");
+    first.bytes().fill(3);
+    const address = first.address;
+    first.free();
+    const freeWhileCached = freeHugePages();
+    assert.ok(freeWhileCached <= 4, `the cached region keeps its 4 pages (free: ${freeWhileCached})`);
+    using again = heap.alloc(7 * MiB + 5, { zero: true });
+    assert.equal(again.address, address);
+    assert.equal(again.backing, "hugetlb-2m");
+    assert.equal(again.bytes()[12345], 0, "a reused region is zeroed on request");
+    assert.equal(freeHugePages(), freeWhileCached, "reuse took no new hugetlb pages");
+    again.free();
+    heap.trim();
+    assert.equal(freeHugePages(), 8, "trim() gave the pages back to the pool");
   });
 }, { ignore: !reservable });
 

@@ -163,10 +163,35 @@ fn homeNode(placement: numa.Placement) i32 {
     };
 }
 
+/// The cache bin a region request may be served from (and its region returned to), or null for one
+/// mapped exactly and unmapped at free: requests with an explicit NUMA placement, and huge requests
+/// that ask for anything but the default backing.
+fn cacheBin(request: Request, tier: Tier) ?region_cache.Bin {
+    if (request.placement.mode != .default) return null;
+    return switch (tier) {
+        .mapped => region_cache.binOf(request.size_bytes),
+        .huge => hugeCacheBin(request),
+        .small, .medium => unreachable,
+    };
+}
+
+/// Huge regions are cached in bins of whole 2 MiB pages, so a region of the bin is exactly what
+/// `huge.map` makes for it, and only in bins above every bin of the mapped tier, so that a bin never
+/// mixes tiers (a huge request just above the threshold, or any with OFFHEAP_HUGE=always below it,
+/// is simply not cached).
+fn hugeCacheBin(request: Request) ?region_cache.Bin {
+    if (request.huge_mode != null or request.collapse) return null;
+    const pages_bytes = std.mem.alignForward(usize, request.size_bytes, huge.page_2m_bytes);
+    const bin = region_cache.binOf(pages_bytes) orelse return null;
+    assert(bin.bytes % huge.page_2m_bytes == 0);
+    const threshold_bytes: usize = @intCast(config.get().huge_threshold_bytes);
+    const mapped_top = region_cache.binOf(@max(threshold_bytes, medium_max_bytes + 1)) orelse return null;
+    return if (bin.index > mapped_top.index) bin else null;
+}
+
 fn allocRegion(heap: *thread_heap.ThreadHeap, request: Request) Error!usize {
     const tier = tierFor(request);
-    const explicit = request.placement.mode != .default;
-    const bin: ?region_cache.Bin = if (tier == .mapped and !explicit) region_cache.binOf(request.size_bytes) else null;
+    const bin = cacheBin(request, tier);
     var region: *Region = undefined;
     var fresh = true;
     if (bin) |wanted| {
@@ -433,7 +458,43 @@ test "bad requests and bad frees give precise errors" {
     try std.testing.expectError(error.DoubleFree, free(big));
     const huge_block = try alloc(3 << 20, 16);
     _ = try free(huge_block);
+    try std.testing.expectError(error.DoubleFree, free(huge_block)); // cached, like a mapped block
+    _ = trim();
     try std.testing.expectError(error.NotOwned, free(huge_block));
+}
+
+test "default huge regions are cached and reused; explicit backings and placements are not" {
+    _ = trim();
+    const first = try alloc(3 << 20, 16);
+    const first_bytes = try usableSize(first);
+    try std.testing.expectEqual(@as(usize, 4 << 20), first_bytes); // a bin of whole 2 MiB pages
+    _ = try free(first);
+    // Any request of the same bin gets the same region back, without a new mapping.
+    const again = try alloc((3 << 20) + 12345, 64);
+    try std.testing.expectEqual(first, again);
+    _ = try free(again);
+    const never = try allocEx(.{ .size_bytes = 3 << 20, .huge_mode = .never });
+    try std.testing.expect(never != first);
+    _ = try free(never);
+    try std.testing.expectError(error.NotOwned, free(never)); // unmapped at once
+    const bound = try allocEx(.{ .size_bytes = 3 << 20, .placement = .{ .mode = .bind, .node = 0 } });
+    try std.testing.expect(bound != first);
+    _ = try free(bound);
+    try std.testing.expectError(error.NotOwned, free(bound));
+    _ = trim();
+    try std.testing.expectError(error.NotOwned, free(first));
+}
+
+test "huge cache bins sit above every bin of the mapped tier" {
+    const top = region_cache.binOf(@intCast(config.get().huge_threshold_bytes)).?;
+    for ([_]usize{ (2 << 20) + 1, 3 << 20, 5 << 20, 100 << 20, 1 << 30 }) |size| {
+        const bin = hugeCacheBin(.{ .size_bytes = size }).?;
+        try std.testing.expect(bin.index > top.index);
+        try std.testing.expect(bin.bytes >= size and bin.bytes % huge.page_2m_bytes == 0);
+    }
+    try std.testing.expectEqual(@as(?region_cache.Bin, null), hugeCacheBin(.{ .size_bytes = 100 << 10 }));
+    try std.testing.expectEqual(@as(?region_cache.Bin, null), hugeCacheBin(.{ .size_bytes = 2 << 30 }));
+    try std.testing.expectEqual(@as(?region_cache.Bin, null), hugeCacheBin(.{ .size_bytes = 8 << 20, .collapse = true }));
 }
 
 test "realloc keeps contents across classes and tiers" {

@@ -108,7 +108,8 @@ fn dropDescriptor(descriptor: *Region) void {
 /// How to map a new region.
 pub const Spec = struct {
     tier: stats.Tier,
-    /// For the mapped tier: the cache bin (the size is the bin's size). Null maps exactly.
+    /// A cache bin (the size is the bin's size; heap.zig decides which requests get one). Null maps
+    /// exactly, and the region is unmapped at free.
     bin: ?region_cache.Bin = null,
     huge_mode: huge.Mode = .auto,
     collapse: bool = false,
@@ -116,7 +117,12 @@ pub const Spec = struct {
 };
 
 fn mapFor(size_bytes: usize, spec: Spec) Error!huge.Mapping {
-    if (spec.tier == .huge) return huge.map(size_bytes, spec.huge_mode, spec.collapse);
+    if (spec.tier == .huge) {
+        // A cached huge region must fit every request of its bin (bins of whole 2 MiB pages).
+        const mapping = try huge.map(if (spec.bin) |bin| bin.bytes else size_bytes, spec.huge_mode, spec.collapse);
+        if (spec.bin) |bin| assert(mapping.mapped_bytes == bin.bytes);
+        return mapping;
+    }
     const len_bytes = if (spec.bin) |bin| bin.bytes else std.mem.alignForward(usize, size_bytes, os.page_size_bytes);
     assert(len_bytes >= size_bytes);
     const memory = try os.mapAligned(len_bytes, segment_map.chunk_bytes, .{});

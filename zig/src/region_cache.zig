@@ -1,13 +1,14 @@
-//! The region cache of the mapped tier: freed regions stay mapped (and published, in state
-//! `cached`) and are handed out again by size, so a warm alloc+free of 64 KiB costs a lock and a
-//! few list operations instead of an mmap and a munmap.
+//! The region cache of the mapped tier and of default huge regions: freed regions stay mapped (and
+//! published, in state `cached`) and are handed out again by size, so a warm alloc+free of 64 KiB
+//! costs a lock and a few list operations instead of an mmap and a munmap, and a warm 4 MiB one
+//! also skips faulting in its hugepages again.
 //!
 //! Sizes are rounded up to bins of eight steps per power of two (at most 12.5% slack), so a request
 //! finds any region of its bin. Within a bin the most recently freed region is reused first (its
 //! pages are the likeliest to be resident). A byte budget (OFFHEAP_CACHE_BUDGET) bounds what the
 //! cache keeps: the oldest regions are unmapped when it is exceeded. Regions idle for longer than the
-//! decay (OFFHEAP_DECAY_MS) give their pages back with MADV_FREE but stay mapped; `trim()` unmaps
-//! everything. Purging runs only behind a rate-limited clock check on free, on a miss, or in trim,
+//! decay (OFFHEAP_DECAY_MS) give their pages back with MADV_FREE but stay mapped (hugetlb ones are
+//! unmapped: MADV_FREE does not apply to them); `trim()` unmaps everything. Purging runs only behind a rate-limited clock check on free, on a miss, or in trim,
 //! never on every operation.
 //!
 //! Every list is guarded by one spin lock. madvise(MADV_FREE) runs under it on purpose: a region
@@ -161,19 +162,34 @@ pub fn maybeDecay(now_ns: u64) void {
     _ = purgeIdle(now_ns, decay_ns);
 }
 
-/// MADV_FREEs every resident region cached at least `idle_ns` before `now_ns`. Returns bytes purged.
+/// Gives back the pages of every resident region cached at least `idle_ns` before `now_ns`: MADV_FREE
+/// keeps the mapping for reuse; hugetlb regions, which MADV_FREE cannot purge and whose pages are a
+/// reserved pool other mappings may need, are unmapped instead. Returns bytes given back.
 fn purgeIdle(now_ns: u64, idle_ns: u64) u64 {
     var purged_bytes: u64 = 0;
+    var doomed: ?*Region = null; // idle hugetlb regions, unlinked, chained through bin_links.next
     lockCache();
-    defer lock.unlock();
-    // Bounded by the number of resident regions: each round moves one to `purged`.
+    // Bounded by the number of resident regions: each round takes one off `resident`.
     while (resident.head) |region| {
         if (now_ns -% region.cached_at_ns < idle_ns and now_ns >= region.cached_at_ns) break;
+        purged_bytes += region.mapped_bytes;
+        if (region.backing == .hugetlb_2m or region.backing == .hugetlb_1g) {
+            unlinkLocked(region);
+            region.bin_links.next = doomed;
+            doomed = region;
+            continue;
+        }
         resident.remove(region);
         os.advise(@ptrFromInt(region.base), region.mapped_bytes, .free) catch {};
         region.purged = true;
         purged.pushBack(region);
-        purged_bytes += region.mapped_bytes;
+    }
+    lock.unlock();
+    while (doomed) |region| {
+        doomed = region.bin_links.next;
+        region.bin_links.next = null;
+        region_zig.kill(region);
+        region_zig.destroy(region);
     }
     _ = bytes_purged.fetchAdd(purged_bytes, .monotonic);
     return purged_bytes;
