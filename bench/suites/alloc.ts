@@ -26,7 +26,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /** Sizes of the pair pattern. */
-const pairSizesBytes = [16, 256, KiB, 16 * KiB, 256 * KiB, MiB, 64 * MiB];
+const pairSizesBytes = [16, 256, KiB, 16 * KiB, 256 * KiB, MiB, 4 * MiB, 64 * MiB];
 /**
  * Sizes of the 100-cycle pattern. It stops at 4 MiB: 100 × 64 MiB ArrayBuffers are 6.4 GiB of
  * zero-filling per iteration in Bun, which alone would take a minute of the run.
