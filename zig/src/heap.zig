@@ -165,7 +165,7 @@ fn homeNode(placement: numa.Placement) i32 {
 
 /// The cache bin a region request may be served from (and its region returned to), or null for one
 /// mapped exactly and unmapped at free: requests with an explicit NUMA placement, and huge requests
-/// that ask for anything but the default backing.
+/// for another hugepage mode than the configured one.
 fn cacheBin(request: Request, tier: Tier) ?region_cache.Bin {
     if (request.placement.mode != .default) return null;
     return switch (tier) {
@@ -175,12 +175,14 @@ fn cacheBin(request: Request, tier: Tier) ?region_cache.Bin {
     };
 }
 
-/// Huge regions are cached in bins of whole 2 MiB pages, so a region of the bin is exactly what
-/// `huge.map` makes for it, and only in bins above every bin of the mapped tier, so that a bin never
-/// mixes tiers (a huge request just above the threshold, or any with OFFHEAP_HUGE=always below it,
-/// is simply not cached).
+/// Huge regions of the configured hugepage mode (OFFHEAP_HUGE, "auto" by default; asked for
+/// explicitly or not) are cached, so every region of a bin suits every request that may take it;
+/// other modes and `collapse` are mapped for their request alone. Bins hold whole 2 MiB pages, so a
+/// region of the bin is exactly what `huge.map` makes for it, and sit above every bin of the mapped
+/// tier, so that a bin never mixes tiers (a huge request just above the threshold, or any with
+/// OFFHEAP_HUGE=always below it, is simply not cached).
 fn hugeCacheBin(request: Request) ?region_cache.Bin {
-    if (request.huge_mode != null or request.collapse) return null;
+    if (hugeModeOf(request) != config.get().huge_mode or request.collapse) return null;
     const pages_bytes = std.mem.alignForward(usize, request.size_bytes, huge.page_2m_bytes);
     const bin = region_cache.binOf(pages_bytes) orelse return null;
     assert(bin.bytes % huge.page_2m_bytes == 0);
@@ -463,7 +465,7 @@ test "bad requests and bad frees give precise errors" {
     try std.testing.expectError(error.NotOwned, free(huge_block));
 }
 
-test "default huge regions are cached and reused; explicit backings and placements are not" {
+test "huge regions of the default mode are cached and reused; other modes and placements are not" {
     _ = trim();
     const first = try alloc(3 << 20, 16);
     const first_bytes = try usableSize(first);
@@ -473,6 +475,10 @@ test "default huge regions are cached and reused; explicit backings and placemen
     const again = try alloc((3 << 20) + 12345, 64);
     try std.testing.expectEqual(first, again);
     _ = try free(again);
+    // Asking for the configured mode by name is the same request.
+    const named = try allocEx(.{ .size_bytes = 3 << 20, .huge_mode = config.get().huge_mode });
+    try std.testing.expectEqual(first, named);
+    _ = try free(named);
     const never = try allocEx(.{ .size_bytes = 3 << 20, .huge_mode = .never });
     try std.testing.expect(never != first);
     _ = try free(never);
