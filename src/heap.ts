@@ -8,7 +8,7 @@ import { library } from "./ffi/load.ts";
 import { nativeAlloc } from "./ffi/hot.ts";
 import { describe, expectNumber, expectPositiveInteger, nativeFailure, statusName } from "./errors.ts";
 import { type Backing, backingAt, freeAddress, leakReport, type LeakRecord, OffheapBuffer } from "./buffer.ts";
-import { bytesAt, detachRegion } from "./views.ts";
+import { bytesAt, detachRegion, detachRegions } from "./views.ts";
 import { type HeapStats, readStats, type Tier, TIERS } from "./stats.ts";
 
 /** Hugepage mode of an allocation: see {@linkcode AllocOptions.huge}. */
@@ -453,7 +453,7 @@ function freeMany(addresses: Float64Array): void {
   if (freed < 0) throw nativeFailure("free", freed, `${addresses.length} addresses`);
   // This thread's views of freed regions go now (the native free found them pinned, so their pages
   // are already returned; dropping the pins releases the regions).
-  for (let index = 0; index < freed; index++) detachRegion(addresses[index]);
+  detachRegions(addresses, freed);
   if (freed < addresses.length) {
     const subject = `address ${describe(addresses[freed])} at index ${freed} of ${addresses.length}`;
     throw nativeFailure("free", batchFailure[0], subject);

@@ -139,6 +139,12 @@ export function bytesAt(address: number, byteLength: number, action: string): Ui
   return new Uint8Array(mapping.buffer, address - mapping.base, byteLength);
 }
 
+/** `detachRegion` for each of `addresses[0..count)`; nothing to do while this thread views no region. */
+export function detachRegions(addresses: Float64Array, count: number): void {
+  if (regions.size === 0) return;
+  for (let index = 0; index < count; index++) detachRegion(addresses[index]);
+}
+
 /**
  * Forgets, detaches and unpins this thread's cached buffer of the region starting at `address`.
  * Called just before this thread frees the region (so the free can reuse it at once); views made

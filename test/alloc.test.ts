@@ -106,7 +106,10 @@ test("allocMany()/freeMany() hand out distinct, aligned, writable blocks in ever
     const tier = heap.tierOf(addresses[0]);
     const during = heap.stats().tiers[tier];
     assert.equal(during.allocs - before.tiers[tier].allocs, count, `size ${size}: allocs counted`);
+    const kept = heap.view(addresses[0], size);
     heap.freeMany(addresses);
+    // This thread's views of freed regions are detached (and unpinned) by freeMany, as by freeRaw.
+    if (tier === "mapped" || tier === "huge") assert.equal(kept.length, 0, `size ${size}: view still attached`);
     const after = heap.stats().tiers[tier];
     assert.equal(after.frees - before.tiers[tier].frees, count, `size ${size}: frees counted`);
     assert.equal(after.liveBytes, before.tiers[tier].liveBytes);

@@ -154,11 +154,16 @@ export fn offheap_alloc_batch(size: f64, alignment: u32, count: u32, out: ?[*]f6
     const target = out orelse return status.code(error.InvalidArgument);
     if (count > batch_count_max) return status.code(error.InvalidArgument);
     const fast = alignment == 0 and size_bytes <= heap.medium_max_bytes;
+    var own_heap = heap.currentHeap();
     for (target[0..count], 0..) |*slot, index| {
-        const fast_address = if (fast) heap.allocFast(@intCast(size_bytes)) else null;
-        const address = fast_address orelse heap.alloc(size_bytes, alignment_bytes) catch |err| {
-            freeBatchAllocated(target[0..index]);
-            return status.code(err);
+        const fast_address = if (fast and own_heap != null) heap.allocFastIn(own_heap.?, @intCast(size_bytes)) else null;
+        const address = fast_address orelse general: {
+            const allocated = heap.alloc(size_bytes, alignment_bytes) catch |err| {
+                freeBatchAllocated(target[0..index]);
+                return status.code(err);
+            };
+            own_heap = heap.currentHeap(); // the general path may have created this thread's heap
+            break :general allocated;
         };
         slot.* = @floatFromInt(@as(i64, @intCast(address)));
     }
@@ -182,16 +187,18 @@ export fn offheap_free_batch(addresses: ?[*]const f64, count: u32, failure_out: 
     if (count == 0) return 0; // the runtimes pass an empty array as a null pointer
     const source = addresses orelse return status.code(error.InvalidArgument);
     if (count > batch_count_max) return status.code(error.InvalidArgument);
+    var own_heap = heap.currentHeap();
     for (source[0..count], 0..) |value, index| {
         const address = addressArgument(value) catch |err| {
             failed.* = status.code(err);
             return @intCast(index);
         };
-        if (heap.freeFast(address) != null) continue;
+        if (own_heap) |own| if (heap.freeFastIn(own, address) != null) continue;
         _ = heap.free(address) catch |err| {
             failed.* = status.code(err);
             return @intCast(index);
         };
+        own_heap = heap.currentHeap(); // the general path may have created this thread's heap
     }
     return @intCast(count);
 }

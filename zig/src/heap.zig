@@ -78,8 +78,19 @@ pub inline fn alloc(size_bytes: usize, alignment_bytes: usize) Error!usize {
 /// page of a heap this thread already has. Null sends the request down the general path, which
 /// gives the same result (or the precise error) more slowly.
 pub inline fn allocFast(size_bytes: u32) ?usize {
+    return allocFastIn(thread_heap.peek() orelse return null, size_bytes);
+}
+
+/// The calling thread's heap, if it has one; null otherwise (nothing is created). A loop that takes
+/// the hot paths many times (the batch exports) looks it up once and passes it to `allocFastIn` and
+/// `freeFastIn`; after any general-path call it must look again (that call may have created one).
+pub inline fn currentHeap() ?*thread_heap.ThreadHeap {
+    return thread_heap.peek();
+}
+
+/// `allocFast` with the calling thread's heap already looked up.
+pub inline fn allocFastIn(heap: *thread_heap.ThreadHeap, size_bytes: u32) ?usize {
     assert(size_bytes >= 1 and size_bytes <= size_class.medium_max_bytes);
-    const heap = thread_heap.peek() orelse return null;
     const class = size_class.classFor(size_bytes, alignment_default_bytes).?;
     const page = heap.queues[class].head orelse return null;
     const address = page.take() orelse return null;
@@ -90,8 +101,12 @@ pub inline fn allocFast(size_bytes: u32) ?usize {
 /// The hot path of `offheap_free`: a valid block of a segment this thread owns. Null (including for
 /// every invalid address) sends the free down the general path, which reports the precise error.
 pub inline fn freeFast(address: usize) ?Tier {
+    return freeFastIn(thread_heap.peek() orelse return null, address);
+}
+
+/// `freeFast` with the calling thread's heap already looked up (see `currentHeap`).
+pub inline fn freeFastIn(heap: *thread_heap.ThreadHeap, address: usize) ?Tier {
     if (segment_map.lookup(address).kind != .segment) return null;
-    const heap = thread_heap.peek() orelse return null;
     const segment = Segment.of(address);
     if (segment.owner.load(.monotonic) != @intFromPtr(heap)) return null;
     const located = segment.locate(address) catch return null;
