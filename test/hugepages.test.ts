@@ -33,12 +33,12 @@ const thpMode = (() => {
 })();
 
 /** Runs `body` with exactly `pages` 2 MiB hugetlb pages reserved, then restores the old count. */
-function withReservedPages(pages: number, body: () => void): void {
+async function withReservedPages(pages: number, body: () => void | Promise<void>): Promise<void> {
   const old = readFileSync(NR_HUGEPAGES, "utf8").trim();
   try {
     writeFileSync(NR_HUGEPAGES, String(pages));
     heap.trim(); // forget hugetlb failures remembered from before the reservation changed
-    body();
+    await body();
   } finally {
     heap.trim(); // unmap cached hugetlb regions, so that the pool can shrink back
     writeFileSync(NR_HUGEPAGES, old);
@@ -52,7 +52,7 @@ function smapsOf(address: number): Record<string, number> {
   return mapping.fields;
 }
 
-test("with hugetlb pages reserved, an 8 MiB buffer is backed by 2 MiB pages", () => {
+test("with hugetlb pages reserved, an 8 MiB buffer is backed by 2 MiB pages", () =>
   withReservedPages(8, () => {
     const residentBefore = heap.residentBytes();
     using buf = heap.alloc(8 * MiB);
@@ -66,15 +66,29 @@ test("with hugetlb pages reserved, an 8 MiB buffer is backed by 2 MiB pages", ()
     assert.ok(heap.residentBytes() - residentBefore >= 8 * MiB);
     assert.ok(heap.stats().hugetlbPages2m >= 4);
     assert.equal(buf.address % (2 * MiB), 0);
+  }), { ignore: !reservable });
+
+test("an idle cached hugetlb region is unmapped by the decay, without trim()", async () => {
+  const { decayMs } = heap.options();
+  await withReservedPages(8, async () => {
+    const buf = heap.alloc(8 * MiB);
+    assert.equal(buf.backing, "hugetlb-2m");
+    buf.bytes().fill(1); // hugetlb pages leave HugePages_Free when touched, not when mapped
+    buf.free();
+    assert.ok(freeHugePages() <= 4, "cached with its pages");
+    await new Promise((resolve) => setTimeout(resolve, decayMs * 1.5));
+    // A cache miss is one of the moments the decay runs: a size no bin holds yet.
+    heap.freeRaw(heap.allocRaw(1_900_000 + Math.floor(Math.random() * 50_000)));
+    assert.equal(freeHugePages(), 8, "the idle hugetlb region gave its pages back to the pool");
   });
-}, { ignore: !reservable });
+}, { ignore: !reservable, timeoutMs: 30_000 });
 
 /** HugePages_Free from /proc/meminfo. */
 function freeHugePages(): number {
   return Number(/HugePages_Free:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1]);
 }
 
-test("a freed hugetlb buffer is cached with its pages, reused, and given back by trim()", () => {
+test("a freed hugetlb buffer is cached with its pages, reused, and given back by trim()", () =>
   withReservedPages(8, () => {
     const first = heap.alloc(8 * MiB);
     assert.equal(first.backing, "hugetlb-2m");
@@ -91,10 +105,9 @@ test("a freed hugetlb buffer is cached with its pages, reused, and given back by
     again.free();
     heap.trim();
     assert.equal(freeHugePages(), 8, "trim() gave the pages back to the pool");
-  });
-}, { ignore: !reservable });
+  }), { ignore: !reservable });
 
-test("with no hugetlb pages, the THP fallback gets AnonHugePages after touch", () => {
+test("with no hugetlb pages, the THP fallback gets AnonHugePages after touch", () =>
   withReservedPages(0, () => {
     using buf = heap.alloc(8 * MiB);
     assert.equal(buf.backing, "thp");
@@ -104,8 +117,7 @@ test("with no hugetlb pages, the THP fallback gets AnonHugePages after touch", (
     // The failure is remembered: the next one goes straight to THP, no hugetlb attempt.
     using again = heap.alloc(4 * MiB, { collapse: true });
     assert.equal(again.backing, "thp");
-  });
-}, { ignore: !reservable || thpMode === "never" });
+  }), { ignore: !reservable || thpMode === "never" });
 
 test("huge: \"never\" gives 4 KiB pages, huge: \"always\" hugepages for a small size", () => {
   using never = heap.alloc(8 * MiB, { huge: "never" });

@@ -8,8 +8,8 @@
 //! pages are the likeliest to be resident). A byte budget (OFFHEAP_CACHE_BUDGET) bounds what the
 //! cache keeps: the oldest regions are unmapped when it is exceeded. Regions idle for longer than the
 //! decay (OFFHEAP_DECAY_MS) give their pages back with MADV_FREE but stay mapped (hugetlb ones are
-//! unmapped: MADV_FREE does not apply to them); `trim()` unmaps everything. Purging runs only behind a rate-limited clock check on free, on a miss, or in trim,
-//! never on every operation.
+//! unmapped: MADV_FREE does not apply to them); `trim()` unmaps everything. Purging runs only behind
+//! a rate-limited clock check on free, on a miss, or in trim, never on every operation.
 //!
 //! Every list is guarded by one spin lock. madvise(MADV_FREE) runs under it on purpose: a region
 //! must not be handed out while its pages are being freed, or the user's first writes could be lost.

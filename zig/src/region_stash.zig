@@ -8,6 +8,9 @@
 //! shrinks the stashes too. What does not fit goes to the global cache as before. The memory kept
 //! outside the budget is therefore at most 8 MiB per thread heap that holds a stash.
 //!
+//! Hugetlb regions are never stashed: the global cache unmaps them once idle, and a stash would
+//! keep their reserved pages until the thread's heap is collected.
+//!
 //! A stashed region is in state `cached` (a second free reports DoubleFree, a pin is refused), its
 //! madvise advice is already undone, and it is linked LIFO through `bin_links.next` (a region is in
 //! exactly one place: live, a stash, or the global cache). Stashed regions are not decayed; the
@@ -44,6 +47,8 @@ pub const Stash = struct {
     pub fn put(stash: *Stash, region: *Region, counters: *stats.Counters) bool {
         const bin = region.bin orelse return false;
         assert(region.state() == .cached);
+        // Hugetlb pages are a scarce reserved pool: keep them where the decay can give them back.
+        if (region.backing == .hugetlb_2m or region.backing == .hugetlb_1g) return false;
         assert(region.bin_links.prev == null and region.bin_links.next == null);
         if (stash.counts[bin] >= regions_per_bin_max) return false;
         if (stash.bytes + region.mapped_bytes > bytesMax()) return false;
