@@ -427,6 +427,8 @@ function freeRaw(address: number): void {
 const BATCH_MAX = 2 ** 31 - 1;
 
 function allocMany(size: number, count: number, out?: Float64Array, align = 0): Float64Array {
+  expectPositiveInteger("allocate", "size", size);
+  checkAlign("allocate", align === 0 ? undefined : align);
   expectNumber("allocate", "count", count);
   if (!Number.isInteger(count) || count < 0 || count > BATCH_MAX) {
     throw new RangeError(`Cannot allocate: count must be an integer from 0 to ${BATCH_MAX}, got ${describe(count)}`);

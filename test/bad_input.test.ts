@@ -40,6 +40,8 @@ test("batches: bad counts and outputs are Type/RangeErrors; a bad address stops 
   assert.throws(() => heap.allocMany(64, 4, new Float64Array(3)), RangeError);
   assert.throws(() => heap.allocMany(64, 4, [0, 0, 0, 0] as unknown as Float64Array), TypeError);
   assert.throws(() => heap.allocMany(0, 4), RangeError);
+  assert.throws(() => heap.allocMany("64" as unknown as number, 4), TypeError);
+  assert.throws(() => heap.allocMany(NaN, 4), RangeError);
   assert.throws(() => heap.allocMany(64, 4, undefined, 3), RangeError);
   assert.throws(() => heap.freeMany([1, 2] as unknown as Float64Array), TypeError);
   const live = heap.stats().tiers.small.liveBytes;
