@@ -4,8 +4,9 @@
  * itself and handing the other half to the main thread, which checks and frees it (cross-thread
  * frees into a heap whose Worker is ending). RSS, sampled after every round, must stay within twice
  * the peak of the first round, and no freed region may stay mapped for views of ended Workers once
- * `heap.trim()` has swept their pins. Each sample follows a full garbage collection, so it measures memory
- * still in use, not JS garbage such as dead Worker heaps (in Deno that needs `--expose-gc`, as below).
+ * `heap.trim()` has swept their pins. Each sample follows a full garbage collection, so it measures
+ * memory still in use, not JS garbage such as dead Worker heaps (in Deno that needs `--expose-gc`,
+ * as below).
  * Prints `churn: ok` or `churn: FAILED` and exits 0 or 1.
  *
  *   deno run -A --v8-flags=--expose-gc workers/churn.ts --workers 200 --concurrency 4 --mib 16
