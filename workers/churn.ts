@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { collectThreadHeaps, heap, loadLibrary, threadHeapStats } from "../mod.ts";
+import { heap, loadLibrary, threadHeapStats } from "../mod.ts";
 import { intact } from "./pattern.ts";
 import { sweepEndedPins } from "./sweep.ts";
 import { TestWorker } from "./worker_client.ts";
@@ -49,7 +49,7 @@ const rounds = Math.ceil(options.workers / options.concurrency);
 const firstPeak = await round(0);
 let worst = firstPeak;
 for (let index = 1; index < rounds; index++) worst = Math.max(worst, await round(index));
-collectThreadHeaps();
+// Its trim() also collects the heaps of ended Workers.
 const pinned = await sweepEndedPins(10_000);
 const threads = threadHeapStats();
 const live = Object.values(heap.stats().tiers).reduce((sum, tier) => sum + tier.liveBytes, 0);

@@ -22,7 +22,18 @@ pub const page_2m_bytes: usize = 2 << 20;
 pub const page_1g_bytes: usize = 1 << 30;
 
 /// What backs a region's pages. The numbering is ABI (offheap_backing_of).
-pub const Backing = enum(u8) { small_pages = 0, thp = 1, hugetlb_2m = 2, hugetlb_1g = 3 };
+pub const Backing = enum(u8) {
+    small_pages = 0,
+    thp = 1,
+    hugetlb_2m = 2,
+    hugetlb_1g = 3,
+
+    /// Pages from the reserved hugetlb pool: MADV_FREE does not apply to them, and other mappings
+    /// may be waiting for them.
+    pub fn isHugetlb(backing: Backing) bool {
+        return backing == .hugetlb_2m or backing == .hugetlb_1g;
+    }
+};
 
 pub const Mode = config.HugeMode;
 

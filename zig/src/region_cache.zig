@@ -173,7 +173,7 @@ fn purgeIdle(now_ns: u64, idle_ns: u64) u64 {
     while (resident.head) |region| {
         if (now_ns -% region.cached_at_ns < idle_ns and now_ns >= region.cached_at_ns) break;
         purged_bytes += region.mapped_bytes;
-        if (region.backing == .hugetlb_2m or region.backing == .hugetlb_1g) {
+        if (region.backing.isHugetlb()) {
             unlinkLocked(region);
             region.bin_links.next = doomed;
             doomed = region;

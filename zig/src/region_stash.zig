@@ -48,7 +48,7 @@ pub const Stash = struct {
         const bin = region.bin orelse return false;
         assert(region.state() == .cached);
         // Hugetlb pages are a scarce reserved pool: keep them where the decay can give them back.
-        if (region.backing == .hugetlb_2m or region.backing == .hugetlb_1g) return false;
+        if (region.backing.isHugetlb()) return false;
         assert(region.bin_links.prev == null and region.bin_links.next == null);
         if (stash.counts[bin] >= regions_per_bin_max) return false;
         if (stash.bytes + region.mapped_bytes > bytesMax()) return false;
