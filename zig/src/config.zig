@@ -3,7 +3,7 @@
 //! suffixes. A value that does not parse is reported on stderr and replaced by the default: a
 //! misspelt environment variable must never take a process down.
 const std = @import("std");
-const linux = std.os.linux;
+const os = @import("os/os.zig");
 
 pub const SimdLevel = enum(u8) { baseline = 0, avx2 = 1, avx512 = 2 };
 pub const NumaPolicy = enum(u8) { local = 0, interleave = 1, preferred = 2 };
@@ -45,8 +45,7 @@ pub fn get() *const Config {
 const Lookup = *const fn (name: [*:0]const u8) ?[]const u8;
 
 fn environmentLookup(name: [*:0]const u8) ?[]const u8 {
-    const value = std.c.getenv(name) orelse return null;
-    return std.mem.span(value);
+    return os.environmentValue(name);
 }
 
 pub fn fromEnvironment(lookup: Lookup) Config {
@@ -96,7 +95,7 @@ fn warn(comptime T: type, name: []const u8, text: []const u8) ?T {
     if (@import("builtin").is_test) return null;
     var buffer: [256]u8 = undefined;
     const message = std.fmt.bufPrint(&buffer, "offheap: ignoring {s}={s}: not a valid value; using the default\n", .{ name, text }) catch return null;
-    _ = linux.write(2, message.ptr, message.len);
+    os.writeStderr(message);
     return null;
 }
 

@@ -14,7 +14,7 @@
 //! the heap looks owned. The generation makes the compare-and-swap immune to ABA: a heap adopted
 //! (and its generation bumped) between a liveness check and the CAS makes the CAS fail.
 const std = @import("std");
-const linux = std.os.linux;
+const os = @import("../os/os.zig");
 const assert = std.debug.assert;
 
 pub const State = enum(u2) {
@@ -67,21 +67,10 @@ pub fn taken(seen: Word, tid: u32, state: State) Word {
 }
 
 /// The calling thread's kernel thread id. A syscall: call it on slow paths only.
-pub fn currentTid() u32 {
-    const tid = linux.gettid();
-    assert(tid > 0);
-    return @intCast(tid);
-}
+pub const currentTid = os.currentTid;
 
-/// True when no thread `tid` exists in this process. Any other answer (alive, or a refusal such as
-/// EPERM under a sandbox) counts as alive: a wrong "alive" only delays reclaim, a wrong "gone" would
-/// hand a live thread's heap to another.
-pub fn threadGone(tid: u32) bool {
-    if (tid == 0) return false;
-    const pid: u32 = @intCast(linux.getpid());
-    const result = linux.syscall3(.tgkill, pid, tid, 0);
-    return linux.errno(result) == .SRCH;
-}
+/// True when no thread `tid` exists in this process (see the OS contract: refusals count as alive).
+pub const threadGone = os.threadGone;
 
 /// Whether an `active` word may be taken over by the calling thread `tid`: its owner has ended.
 /// A word that names the caller's own tid was left by an earlier thread with the same tid that
@@ -120,10 +109,7 @@ test "the calling thread is alive, an ended thread is gone" {
 }
 
 /// Sleeps about a millisecond; for bounded waits in tests.
-pub fn pauseBriefly() void {
-    const duration: linux.timespec = .{ .sec = 0, .nsec = 1_000_000 };
-    _ = linux.nanosleep(&duration, null);
-}
+pub const pauseBriefly = os.pauseBriefly;
 
 test "ownership changes only from the word it was read as" {
     var ownership = Ownership.initActive(42);

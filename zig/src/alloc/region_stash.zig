@@ -18,8 +18,8 @@
 //! collected: on abandonment at thread exit, on adoption, and when `trim()` collects an unowned heap.
 const std = @import("std");
 const assert = std.debug.assert;
-const config = @import("config.zig");
-const stats = @import("stats.zig");
+const config = @import("../config.zig");
+const stats = @import("../stats/counters.zig");
 const region_zig = @import("region.zig");
 const region_cache = @import("region_cache.zig");
 const Region = region_zig.Region;

@@ -8,10 +8,10 @@
 //! and it makes their peaks exact. The small and medium peaks are high-water marks of the merged
 //! live bytes seen at each read: an exact peak would need a shared atomic on the 3 ns hot path.
 const std = @import("std");
-const os = @import("os.zig");
-const huge = @import("huge.zig");
-const numa = @import("numa.zig");
-const region_cache = @import("region_cache.zig");
+const os = @import("../os/os.zig");
+const huge = @import("../alloc/huge.zig");
+const numa = @import("../alloc/numa.zig");
+const region_cache = @import("../alloc/region_cache.zig");
 
 pub const Tier = enum(u8) { small = 0, medium = 1, mapped = 2, huge = 3 };
 pub const tier_count = 4;

@@ -49,11 +49,11 @@
 //!       sum of count f32 values, read as fast as one core can; for measuring read bandwidth.
 //!       NaN for a null pointer or an invalid address.
 const std = @import("std");
-const dispatch = @import("simd/dispatch.zig");
-const metric = @import("simd/metric.zig");
-const batch = @import("simd/batch.zig");
-const topk = @import("topk.zig");
-const status = @import("status.zig");
+const dispatch = @import("../simd/dispatch.zig");
+const metric = @import("../simd/metric.zig");
+const batch = @import("../simd/batch.zig");
+const topk = @import("../simd/topk.zig");
+const status = @import("../support/status.zig");
 const Error = status.Error;
 const ElementType = metric.ElementType;
 const Metric = metric.Metric;

@@ -8,7 +8,7 @@ const std = @import("std");
 const assert = std.debug.assert;
 const heap = @import("heap.zig");
 const thread_heap = @import("thread_heap.zig");
-const stats = @import("stats.zig");
+const stats = @import("../stats/counters.zig");
 
 const thread_count = 8;
 const slot_count = 1000;

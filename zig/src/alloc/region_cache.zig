@@ -16,11 +16,10 @@
 const std = @import("std");
 const builtin = @import("builtin");
 const assert = std.debug.assert;
-const os = @import("os.zig");
-const clock = @import("clock.zig");
-const config = @import("config.zig");
+const os = @import("../os/os.zig");
+const config = @import("../config.zig");
 const region_zig = @import("region.zig");
-const SpinLock = @import("spin_lock.zig").SpinLock;
+const SpinLock = @import("../support/spin_lock.zig").SpinLock;
 const Region = region_zig.Region;
 
 const bin_shift_min: u6 = 14; // requests above 16 KiB
@@ -121,7 +120,7 @@ pub fn put(region: *Region) bool {
     assert(region.bin != null);
     const budget_bytes = config.get().cache_budget_bytes;
     if (region.mapped_bytes > budget_bytes) return false;
-    const now_ns = clock.coarseNs();
+    const now_ns = os.coarseNs();
     region.cached_at_ns = now_ns;
     region.purged = false;
     lockCache();
@@ -155,7 +154,7 @@ fn evictOver(budget_bytes: u64) void {
 /// Purges idle regions if a quarter of the decay has passed since the last look. Cheap otherwise:
 /// one load and a compare.
 pub fn maybeDecay(now_ns: u64) void {
-    const decay_ns = config.get().decay_ms * clock.ns_per_ms;
+    const decay_ns = config.get().decay_ms * os.ns_per_ms;
     const last = last_decay_check_ns.load(.monotonic);
     if (now_ns -% last < decay_ns / 4 and now_ns >= last) return;
     if (last_decay_check_ns.cmpxchgStrong(last, now_ns, .monotonic, .monotonic) != null) return;

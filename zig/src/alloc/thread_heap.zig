@@ -14,11 +14,11 @@
 //! racing an adoption lands on the same atomic page lists whoever owns the heap.
 const std = @import("std");
 const assert = std.debug.assert;
-const os = @import("os.zig");
+const os = @import("../os/os.zig");
 const size_class = @import("size_class.zig");
 const segment_zig = @import("segment.zig");
-const stats = @import("stats.zig");
-const config = @import("config.zig");
+const stats = @import("../stats/counters.zig");
+const config = @import("../config.zig");
 const abandon = @import("abandon.zig");
 const region_stash = @import("region_stash.zig");
 const Segment = segment_zig.Segment;
@@ -366,22 +366,22 @@ pub fn abandonCurrent() void {
 const exit_hint = struct {
     const Setup = enum(u8) { none, running, ready, failed };
     var setup: std.atomic.Value(Setup) = .init(.none);
-    var key: std.c.pthread_key_t = undefined;
+    var key: os.ExitKey = undefined;
     /// Tests turn the hint off to prove reclaim does not need it.
     var enabled: std.atomic.Value(bool) = .init(true);
 
     fn init() void {
         if (setup.load(.acquire) != .none) return;
         if (setup.cmpxchgStrong(.none, .running, .acquire, .monotonic) != null) return;
-        const created = std.c.pthread_key_create(&key, onThreadExit) == .SUCCESS;
-        _ = std.c.pthread_atfork(null, null, onForkChild);
+        const created = os.exitKeyCreate(&key, onThreadExit);
+        os.atForkChild(onForkChild);
         setup.store(if (created) .ready else .failed, .release);
     }
 
     fn arm(heap: *ThreadHeap) void {
         if (setup.load(.acquire) != .ready) return; // another thread is still creating the key
         if (!enabled.load(.monotonic)) return;
-        _ = std.c.pthread_setspecific(key, heap);
+        os.exitKeySet(key, heap);
     }
 
     fn onThreadExit(value: *anyopaque) callconv(.c) void {

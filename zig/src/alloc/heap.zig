@@ -9,8 +9,8 @@
 //!                                    huge: "always". The 2 MiB is OFFHEAP_HUGE_THRESHOLD.
 const std = @import("std");
 const assert = std.debug.assert;
-const os = @import("os.zig");
-const config = @import("config.zig");
+const os = @import("../os/os.zig");
+const config = @import("../config.zig");
 const numa = @import("numa.zig");
 const huge = @import("huge.zig");
 const size_class = @import("size_class.zig");
@@ -20,8 +20,8 @@ const thread_heap = @import("thread_heap.zig");
 const region_zig = @import("region.zig");
 const region_cache = @import("region_cache.zig");
 const pin_owner = @import("pin_owner.zig");
-const stats = @import("stats.zig");
-const Error = @import("status.zig").Error;
+const stats = @import("../stats/counters.zig");
+const Error = @import("../support/status.zig").Error;
 const Segment = segment_zig.Segment;
 const Region = region_zig.Region;
 
@@ -239,7 +239,7 @@ fn mapRegion(request: Request, tier: Tier, bin: ?region_cache.Bin) Error!*Region
         .node = homeNode(placement),
     };
     // A miss is a slow path anyway: a good moment to give idle cached pages back.
-    region_cache.maybeDecay(@import("clock.zig").coarseNs());
+    region_cache.maybeDecay(os.coarseNs());
     const region = try region_zig.create(request.size_bytes, spec);
     numa.apply(region.base, region.mapped_bytes, placement) catch |err| {
         region_zig.kill(blk: {

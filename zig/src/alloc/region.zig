@@ -16,13 +16,13 @@
 //! loaded a stale segment-map entry touches recycled metadata, never unmapped memory.
 const std = @import("std");
 const assert = std.debug.assert;
-const os = @import("os.zig");
+const os = @import("../os/os.zig");
 const huge = @import("huge.zig");
 const segment_map = @import("segment_map.zig");
-const stats = @import("stats.zig");
+const stats = @import("../stats/counters.zig");
 const region_cache = @import("region_cache.zig");
-const SpinLock = @import("spin_lock.zig").SpinLock;
-const Error = @import("status.zig").Error;
+const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const Error = @import("../support/status.zig").Error;
 
 pub const State = enum(u2) { live = 0, cached = 1, zombie = 2, dead = 3 };
 

@@ -43,14 +43,14 @@
 //! The vector kernels' exports live in ffi_vectors.zig.
 //! An alignment of 0 means the default (16 bytes).
 const std = @import("std");
-const heap = @import("heap.zig");
-const pin_owner = @import("pin_owner.zig");
-const numa = @import("numa.zig");
-const config = @import("config.zig");
-const os = @import("os.zig");
-const stats = @import("stats.zig");
-const thread_heap = @import("thread_heap.zig");
-const status = @import("status.zig");
+const heap = @import("../alloc/heap.zig");
+const pin_owner = @import("../alloc/pin_owner.zig");
+const numa = @import("../alloc/numa.zig");
+const config = @import("../config.zig");
+const os = @import("../os/os.zig");
+const stats = @import("../stats/counters.zig");
+const thread_heap = @import("../alloc/thread_heap.zig");
+const status = @import("../support/status.zig");
 const Error = status.Error;
 
 pub const abi_version: u32 = 3;
@@ -99,7 +99,7 @@ export fn offheap_abi_version() u32 {
 }
 
 /// Sizes up to this take the hot path of `offheap_alloc` (the small and medium tiers).
-const fast_size_max: f64 = @floatFromInt(@import("size_class.zig").medium_max_bytes);
+const fast_size_max: f64 = @floatFromInt(@import("../alloc/size_class.zig").medium_max_bytes);
 
 export fn offheap_alloc(size: f64, alignment: u32) f64 {
     // The hot path converts with 32-bit instructions and touches nothing but the head page; every
@@ -224,7 +224,7 @@ export fn offheap_mapping_of(address: f64, out: ?*[3]f64) i32 {
     const target = out orelse return status.code(error.InvalidArgument);
     const checked = addressArgument(address) catch |err| return status.code(err);
     const mapping = heap.mappingOf(checked) catch |err| return status.code(err);
-    const kind = @import("segment_map.zig").lookup(checked).kind;
+    const kind = @import("../alloc/segment_map.zig").lookup(checked).kind;
     target.* = .{ @floatFromInt(mapping.base), @floatFromInt(mapping.len_bytes), @floatFromInt(@backingInt(kind)) };
     return 0;
 }
@@ -391,14 +391,14 @@ export fn offheap_os_unmap(address: f64, size: f64) i32 {
     const size_bytes = sizeArgument(size) catch |err| return status.code(err);
     if (checked % os.page_size_bytes != 0) return status.code(error.InvalidArgument);
     // Refuse to unmap offheap's own memory through the back door.
-    if (@import("segment_map.zig").lookup(checked).kind != .none) return status.code(error.InvalidArgument);
+    if (@import("../alloc/segment_map.zig").lookup(checked).kind != .none) return status.code(error.InvalidArgument);
     os.unmap(@ptrFromInt(checked), std.mem.alignForward(usize, size_bytes, os.page_size_bytes));
     return 0;
 }
 
 /// offheap's own share of the process RSS (resident.zig); approximate while other threads free.
 export fn offheap_resident_bytes() f64 {
-    const bytes = @import("resident.zig").residentBytes() catch |err| return failure(err);
+    const bytes = @import("../stats/resident.zig").residentBytes() catch |err| return failure(err);
     return @floatFromInt(bytes);
 }
 

@@ -21,10 +21,10 @@
 //! hides its entries (a lower count under memory pressure).
 const std = @import("std");
 const assert = std.debug.assert;
-const os = @import("os.zig");
-const segment_map = @import("segment_map.zig");
-const Region = @import("region.zig").Region;
-const Error = @import("status.zig").Error;
+const os = @import("../os/os.zig");
+const segment_map = @import("../alloc/segment_map.zig");
+const Region = @import("../alloc/region.zig").Region;
+const Error = @import("../support/status.zig").Error;
 
 /// Pages per mincore call. The result vector (one byte a page) lives on the stack: 1 KiB, which
 /// covers 4 MiB of memory, a whole segment, per call.
@@ -114,7 +114,7 @@ fn residentOf(range: Range) Error!u64 {
     return resident_pages * os.page_size_bytes;
 }
 
-const heap = @import("heap.zig");
+const heap = @import("../alloc/heap.zig");
 
 /// Test helper: the bytes of the distinct mappings holding `addresses`.
 fn mappedBytesOf(addresses: []const usize) !u64 {

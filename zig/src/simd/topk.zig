@@ -7,8 +7,8 @@
 //! that is larger exactly when it ranks better, so the heap compares plain integers, and the result
 //! is exactly a full sort's first k (the tests check it against one).
 const std = @import("std");
-const dispatch = @import("simd/dispatch.zig");
-const metric = @import("simd/metric.zig");
+const dispatch = @import("dispatch.zig");
+const metric = @import("metric.zig");
 
 pub const k_max: u32 = 1024;
 /// Rows scored per kernel call: 4 KiB of scores, small enough to stay in L1 beside the heap's top.

@@ -22,8 +22,8 @@ const assert = std.debug.assert;
 const abandon = @import("abandon.zig");
 const heap = @import("heap.zig");
 const segment_map = @import("segment_map.zig");
-const SpinLock = @import("spin_lock.zig").SpinLock;
-const Error = @import("status.zig").Error;
+const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const Error = @import("../support/status.zig").Error;
 
 /// Owners that may exist at once (one per JavaScript thread that pinned a region and still runs).
 pub const max_owners = 4096;

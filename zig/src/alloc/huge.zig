@@ -12,11 +12,10 @@ const std = @import("std");
 const builtin = @import("builtin");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const os = @import("os.zig");
-const clock = @import("clock.zig");
-const config = @import("config.zig");
+const os = @import("../os/os.zig");
+const config = @import("../config.zig");
 const segment_map = @import("segment_map.zig");
-const Error = @import("status.zig").Error;
+const Error = @import("../support/status.zig").Error;
 
 pub const page_2m_bytes: usize = 2 << 20;
 pub const page_1g_bytes: usize = 1 << 30;
@@ -50,7 +49,7 @@ pub var thp_advised_bytes: std.atomic.Value(u64) = .init(0);
 fn recentlyFailed(failed_at_ns: *std.atomic.Value(u64)) bool {
     const at = failed_at_ns.load(.monotonic);
     if (at == 0) return false;
-    return clock.coarseNs() -% at < config.get().hugetlb_retry_ms * clock.ns_per_ms;
+    return os.coarseNs() -% at < config.get().hugetlb_retry_ms * os.ns_per_ms;
 }
 
 /// Forgets remembered hugetlb failures, so the next huge allocation tries hugetlb again.
@@ -85,17 +84,17 @@ const Attempt = enum {
 /// heap); mapping the placeholder back would replace that memory, and freeing this region would
 /// unmap it. Here a failed mmap leaves the placeholder alone, and a successful one is moved over it
 /// with one mremap, which replaces the placeholder atomically. Failures are remembered.
-fn tryHugetlb(base: usize, len_bytes: usize, size_flag: u32, failed_at_ns: *std.atomic.Value(u64)) Attempt {
+fn tryHugetlb(base: usize, len_bytes: usize, pages_kind: os.PageKind, failed_at_ns: *std.atomic.Value(u64)) Attempt {
     if (recentlyFailed(failed_at_ns)) return .declined;
-    const pages = os.map(len_bytes, .{ .extra_flags = os.map_hugetlb | size_flag }) catch {
-        failed_at_ns.store(@max(clock.coarseNs(), 1), .monotonic);
+    const pages = os.map(len_bytes, .{ .pages = pages_kind }) catch {
+        failed_at_ns.store(@max(os.coarseNs(), 1), .monotonic);
         raceWindow(base, len_bytes);
         return .declined;
     };
     raceWindow(base, len_bytes);
     os.remapOnto(pages, len_bytes, base) catch {
         os.unmap(pages, len_bytes);
-        failed_at_ns.store(@max(clock.coarseNs(), 1), .monotonic);
+        failed_at_ns.store(@max(os.coarseNs(), 1), .monotonic);
         return .placeholder_lost;
     };
     return .moved;
@@ -115,7 +114,7 @@ pub fn map(size_bytes: usize, mode: Mode, collapse: bool) Error!Mapping {
     if (size_bytes >= page_1g_bytes and !recentlyFailed(&failed_1g_at_ns)) {
         const len_bytes = std.mem.alignForward(usize, size_bytes, page_1g_bytes);
         const memory = try os.mapAligned(len_bytes, page_1g_bytes, .{ .no_reserve = true });
-        switch (tryHugetlb(@intFromPtr(memory), len_bytes, os.map_huge_1gb, &failed_1g_at_ns)) {
+        switch (tryHugetlb(@intFromPtr(memory), len_bytes, .hugetlb_1g, &failed_1g_at_ns)) {
             .moved => {
                 _ = pages_1g_in_use.fetchAdd(len_bytes / page_1g_bytes, .monotonic);
                 return .{ .base = @intFromPtr(memory), .mapped_bytes = len_bytes, .backing = .hugetlb_1g };
@@ -126,7 +125,7 @@ pub fn map(size_bytes: usize, mode: Mode, collapse: bool) Error!Mapping {
     }
     const len_bytes = std.mem.alignForward(usize, size_bytes, page_2m_bytes);
     var memory = try os.mapAligned(len_bytes, segment_map.chunk_bytes, .{});
-    switch (tryHugetlb(@intFromPtr(memory), len_bytes, os.map_huge_2mb, &failed_2m_at_ns)) {
+    switch (tryHugetlb(@intFromPtr(memory), len_bytes, .hugetlb_2m, &failed_2m_at_ns)) {
         .moved => {
             _ = pages_2m_in_use.fetchAdd(len_bytes / page_2m_bytes, .monotonic);
             return .{ .base = @intFromPtr(memory), .mapped_bytes = len_bytes, .backing = .hugetlb_2m };
@@ -168,7 +167,7 @@ test "never gives small pages; a remembered failure is forgotten on request" {
     const mapping = try map(3 << 20, .never, false);
     try std.testing.expectEqual(Backing.small_pages, mapping.backing);
     unmap(mapping);
-    failed_2m_at_ns.store(clock.coarseNs(), .monotonic);
+    failed_2m_at_ns.store(os.coarseNs(), .monotonic);
     try std.testing.expect(recentlyFailed(&failed_2m_at_ns));
     forgetFailures();
     try std.testing.expect(!recentlyFailed(&failed_2m_at_ns));

@@ -11,7 +11,7 @@
 //! mapped or huge region (the pointer is its out-of-band descriptor, which may cover many chunks).
 const std = @import("std");
 const assert = std.debug.assert;
-const os = @import("os.zig");
+const os = @import("../os/os.zig");
 
 pub const chunk_shift: u6 = 22;
 pub const chunk_bytes: usize = 1 << chunk_shift;

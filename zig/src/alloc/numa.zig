@@ -1,24 +1,14 @@
-//! NUMA placement with the raw syscalls (no libnuma): the topology from /sys/devices/system/node,
-//! the current node from getcpu, `mbind` to apply a policy to a region, and `get_mempolicy` to ask
-//! where a page landed. Everything is written for N nodes; a one-node machine is just N = 1.
-//!
-//! Node masks are passed oversized (`mask_bits` bits, far above any real machine) because the
-//! kernel's `maxnode` argument has an off-by-one that user-space libraries disagree about: with a
-//! large zero-padded mask both readings name the same nodes.
+//! NUMA placement policy: the online topology (read once), the validation of a placement request,
+//! and its application to a fresh region. The system calls (mbind, get_mempolicy, getcpu, sysfs)
+//! are the OS layer's; everything here is written for N nodes, and a one-node machine is N = 1.
 const std = @import("std");
-const linux = std.os.linux;
 const assert = std.debug.assert;
-const Error = @import("status.zig").Error;
+const os = @import("../os/os.zig");
+const Error = @import("../support/status.zig").Error;
 
-pub const mask_bits: usize = 1024;
-const mask_words = mask_bits / 64;
-pub const NodeMask = [mask_words]u64;
-
-/// Policies as the kernel numbers them (include/uapi/linux/mempolicy.h).
-pub const Mode = enum(u32) { default = 0, preferred = 1, bind = 2, interleave = 3, local = 4 };
-
-const mpol_f_node: usize = 1 << 0;
-const mpol_f_addr: usize = 1 << 1;
+pub const mask_bits: usize = os.node_mask_bits;
+pub const NodeMask = os.NodeMask;
+pub const Mode = os.MemoryPolicy;
 
 /// What an allocation asks for: a policy, and a node for `bind` and `preferred`.
 pub const Placement = struct {
@@ -58,23 +48,13 @@ pub fn parseList(text: []const u8, mask: *NodeMask) u32 {
     return count;
 }
 
-fn readSmallFile(path: [*:0]const u8, buffer: []u8) ?[]const u8 {
-    const opened = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
-    if (linux.errno(opened) != .SUCCESS) return null;
-    const fd: linux.fd_t = @intCast(opened);
-    defer _ = linux.close(fd);
-    const result = linux.read(fd, buffer.ptr, buffer.len);
-    if (linux.errno(result) != .SUCCESS) return null;
-    return buffer[0..result];
-}
-
 /// Reads the online nodes once. Without /sys (a container, say) the machine is one node, node 0.
 fn loadTopology() void {
     if (topology_loaded.load(.acquire)) return;
     var buffer: [4096]u8 = undefined;
     var mask: NodeMask = @splat(0);
     var count: u32 = 0;
-    if (readSmallFile("/sys/devices/system/node/online", &buffer)) |text| count = parseList(text, &mask);
+    if (os.onlineNodesText(&buffer)) |text| count = parseList(text, &mask);
     if (count == 0) count = parseList("0", &mask);
     online_mask = mask;
     online_count = count;
@@ -98,11 +78,7 @@ pub fn nodeExists(node: u32) bool {
 
 /// The node of the CPU this thread runs on now (it may move the next instant).
 pub fn currentNode() u32 {
-    var cpu: u32 = 0;
-    var node: u32 = 0;
-    const result = linux.syscall3(.getcpu, @intFromPtr(&cpu), @intFromPtr(&node), 0);
-    if (linux.errno(result) != .SUCCESS) return 0;
-    return node;
+    return os.currentNode();
 }
 
 /// Checks a placement request against the topology before any memory is mapped.
@@ -119,44 +95,31 @@ pub fn apply(base: usize, len_bytes: usize, placement: Placement) Error!void {
     assert(len_bytes > 0);
     if (placement.mode == .default) return;
     var mask: NodeMask = @splat(0);
-    var mask_pointer: usize = @intFromPtr(&mask);
-    var max_node: usize = mask_bits;
     switch (placement.mode) {
         .default => unreachable,
-        .local => {
-            mask_pointer = 0;
-            max_node = 0;
-        },
+        .local => return os.bindMemory(base, len_bytes, .local, null) catch |err| policyError(err),
         .interleave => mask = onlineMask().*,
         .bind, .preferred => setBit(&mask, placement.node orelse currentNode()),
     }
-    const result = linux.syscall6(.mbind, base, len_bytes, @backingInt(placement.mode), mask_pointer, max_node, 0);
-    return switch (linux.errno(result)) {
-        .SUCCESS => {},
-        .INVAL => error.InvalidNode,
-        .NOSYS => error.Unsupported,
-        else => error.OutOfMemory,
+    os.bindMemory(base, len_bytes, placement.mode, &mask) catch |err| return policyError(err);
+}
+
+fn policyError(err: os.PolicyError) Error {
+    return switch (err) {
+        error.InvalidNode => error.InvalidNode,
+        error.Unsupported => error.Unsupported,
+        error.OutOfMemory => error.OutOfMemory,
     };
 }
 
 /// The node holding the page at `address`; the page must have been touched.
 pub fn nodeOf(address: usize) Error!u32 {
-    var node: i32 = -1;
-    const result = linux.syscall5(.get_mempolicy, @intFromPtr(&node), 0, 0, address, mpol_f_node | mpol_f_addr);
-    if (linux.errno(result) != .SUCCESS) return error.Unsupported;
-    if (node < 0) return error.Unsupported;
-    return @intCast(node);
+    return os.nodeOfPage(address) catch |err| policyError(err);
 }
 
 /// The policy mode of the mapping holding `address`.
 pub fn modeOf(address: usize) Error!Mode {
-    var mode: i32 = -1;
-    var mask: NodeMask = @splat(0);
-    const result = linux.syscall5(.get_mempolicy, @intFromPtr(&mode), @intFromPtr(&mask), mask_bits, address, mpol_f_addr);
-    if (linux.errno(result) != .SUCCESS) return error.Unsupported;
-    // The mode may carry flag bits (MPOL_F_STATIC_NODES and friends) above bit 15.
-    const plain: u32 = @as(u32, @bitCast(mode)) & 0xFFFF;
-    return std.enums.fromInt(Mode, plain) orelse error.Unsupported;
+    return os.policyOfPage(address) catch |err| policyError(err);
 }
 
 test "node lists parse ranges and lists" {
@@ -172,7 +135,6 @@ test "the current node exists, and bind/nodeOf agree on it" {
     const node = currentNode();
     try std.testing.expect(nodeExists(node));
     try std.testing.expect(!nodeExists(mask_bits + 1));
-    const os = @import("os.zig");
     const len: usize = 64 * 1024;
     const memory = try os.map(len, .{});
     defer os.unmap(memory, len);

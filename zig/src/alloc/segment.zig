@@ -6,10 +6,10 @@
 //! page a thread allocates from is thread_heap.zig's business.
 const std = @import("std");
 const assert = std.debug.assert;
-const os = @import("os.zig");
+const os = @import("../os/os.zig");
 const segment_map = @import("segment_map.zig");
 const size_class = @import("size_class.zig");
-const Error = @import("status.zig").Error;
+const Error = @import("../support/status.zig").Error;
 
 pub const segment_bytes: usize = segment_map.chunk_bytes;
 pub const page_shift: u6 = 16;

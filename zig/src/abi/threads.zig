@@ -8,9 +8,9 @@
 //!   offheap_threads_collect() f64                           bytes returned to the OS
 //!   offheap_thread_release() i32                            0; the caller's heap is abandoned
 const std = @import("std");
-const thread_heap = @import("thread_heap.zig");
-const pin_owner = @import("pin_owner.zig");
-const status = @import("status.zig");
+const thread_heap = @import("../alloc/thread_heap.zig");
+const pin_owner = @import("../alloc/pin_owner.zig");
+const status = @import("../support/status.zig");
 
 /// The flat layout of `offheap_threads_stats`, one f64 per field. Only ever append.
 pub const fields = [_][]const u8{
@@ -53,9 +53,9 @@ export fn offheap_thread_release() i32 {
 }
 
 test {
-    _ = @import("abandon.zig");
-    _ = @import("threads_test.zig");
-    _ = @import("pin_owner.zig");
+    _ = @import("../alloc/abandon.zig");
+    _ = @import("../alloc/threads_test.zig");
+    _ = @import("../alloc/pin_owner.zig");
 }
 
 test "the census sees the calling thread's heap as active" {

@@ -1,0 +1,82 @@
+//! Linux memory primitives behind the OS contract (../os.zig): mmap, munmap, mremap, madvise,
+//! mincore and getrandom, each returning a Zig error instead of an errno-encoded usize. The contract
+//! adds the assertions, the address limit and the call counters that every platform shares.
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const contract = @import("../os.zig");
+const page_size_bytes = contract.page_size_bytes;
+
+/// MAP_HUGETLB and the page-size selectors, which `linux.MAP` cannot express (see ZIG.md): they
+/// overlap the padding of the packed struct, so the flags are built as a u32 and bit-cast.
+const map_hugetlb: u32 = 0x40000;
+const map_huge_2mb: u32 = 21 << 26;
+const map_huge_1gb: u32 = 30 << 26;
+
+/// A private, anonymous, read-write mapping anywhere; the address, or OutOfMemory.
+pub fn map(len_bytes: usize, options: contract.MapOptions) contract.MapError!usize {
+    var flags: linux.MAP = .{ .TYPE = .PRIVATE, .ANONYMOUS = true, .NORESERVE = options.no_reserve };
+    const page_flags: u32 = switch (options.pages) {
+        .normal => 0,
+        .hugetlb_2m => map_hugetlb | map_huge_2mb,
+        .hugetlb_1g => map_hugetlb | map_huge_1gb,
+    };
+    flags = @bitCast(@as(u32, @bitCast(flags)) | page_flags);
+    const result = linux.mmap(null, len_bytes, .{ .READ = true, .WRITE = true }, flags, -1, 0);
+    if (linux.errno(result) != .SUCCESS) return error.OutOfMemory;
+    return result;
+}
+
+/// Moves [source, source + len_bytes) onto `destination` (mremap MAYMOVE | FIXED): the kernel
+/// replaces the destination's pages in the same call, so no thread ever sees that range unmapped.
+pub fn remapOnto(source: usize, len_bytes: usize, destination: usize) contract.MapError!void {
+    const result = linux.mremap(@ptrFromInt(source), len_bytes, len_bytes, .{ .MAYMOVE = true, .FIXED = true }, @ptrFromInt(destination));
+    if (linux.errno(result) != .SUCCESS) return error.OutOfMemory;
+    assert(result == destination);
+}
+
+/// munmap only fails for arguments the allocator controls: a failure is a bug, not a condition.
+pub fn unmap(address: usize, len_bytes: usize) void {
+    const result = linux.munmap(@ptrFromInt(address), len_bytes);
+    assert(linux.errno(result) == .SUCCESS);
+}
+
+pub fn advise(address: usize, len_bytes: usize, advice: contract.Advice) contract.AdviseError!void {
+    const value: u32 = switch (advice) {
+        .normal => linux.MADV.NORMAL,
+        .random => linux.MADV.RANDOM,
+        .sequential => linux.MADV.SEQUENTIAL,
+        .will_need => linux.MADV.WILLNEED,
+        .dont_need => linux.MADV.DONTNEED,
+        .free => linux.MADV.FREE,
+        .huge_page => linux.MADV.HUGEPAGE,
+        .no_huge_page => linux.MADV.NOHUGEPAGE,
+        // Missing from `linux.MADV` in this Zig version.
+        .populate_read => 22,
+        .populate_write => 23,
+        .collapse => 25,
+    };
+    const result = linux.madvise(@ptrFromInt(address), len_bytes, value);
+    if (linux.errno(result) != .SUCCESS) return error.Unsupported;
+}
+
+/// mincore: bit 0 of pages[i] is set when page i is resident. It only reads page tables.
+pub fn residentPages(address: usize, len_bytes: usize, pages: []u8) contract.ResidencyError!void {
+    const result = linux.mincore(@ptrFromInt(address), len_bytes, pages.ptr);
+    return switch (linux.errno(result)) {
+        .SUCCESS => {},
+        .NOMEM => error.NotMapped,
+        else => error.Unsupported,
+    };
+}
+
+/// Fills as much of `buffer` as the kernel's CSPRNG gives in a few attempts; returns the bytes filled.
+pub fn randomBytes(buffer: []u8) usize {
+    var filled: usize = 0;
+    var attempts: u32 = 0;
+    while (filled < buffer.len and attempts < 16) : (attempts += 1) {
+        const result = linux.getrandom(buffer[filled..].ptr, buffer.len - filled, 0);
+        if (linux.errno(result) == .SUCCESS) filled += result;
+    }
+    return filled;
+}
