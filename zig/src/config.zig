@@ -1,5 +1,6 @@
-//! The library's options in one table, in the manner of mimalloc's options.c: each has a default
-//! and an `OFFHEAP_<NAME>` environment override, read once at first use. Sizes accept K, M and G
+//! The library's options in one table (`options`), in the manner of mimalloc's options.c: each has a
+//! default and an `OFFHEAP_<NAME>` environment override, read once at first use; the values and the
+//! layout `heap.options()` decodes them by follow from the same table. Sizes accept K, M and G
 //! suffixes. A value that does not parse is reported on stderr and replaced by the default: a
 //! misspelt environment variable must never take a process down.
 const std = @import("std");
@@ -48,16 +49,60 @@ fn environmentLookup(name: [*:0]const u8) ?[]const u8 {
     return os.environmentValue(name);
 }
 
+/// One option: the `Config` field it sets, its `OFFHEAP_<NAME>` environment variable, and the name
+/// `heap.options()` reports it under (null: not reported). How a value parses follows from the
+/// field's type: u64 takes a size with a K/M/G suffix, an enum its tag name, a bool 0 or 1.
+pub const Option = struct {
+    field: []const u8,
+    environment: [:0]const u8,
+    name: ?[]const u8,
+};
+
+/// The options table, in the order `offheap_config` writes the reported ones (see `layout_json`).
+pub const options = [_]Option{
+    .{ .field = "simd", .environment = "OFFHEAP_SIMD", .name = null },
+    .{ .field = "cache_budget_bytes", .environment = "OFFHEAP_CACHE_BUDGET", .name = "cacheBudgetBytes" },
+    .{ .field = "decay_ms", .environment = "OFFHEAP_DECAY_MS", .name = "decayMs" },
+    .{ .field = "huge_threshold_bytes", .environment = "OFFHEAP_HUGE_THRESHOLD", .name = "hugeThresholdBytes" },
+    .{ .field = "numa_policy", .environment = "OFFHEAP_NUMA", .name = "numa" },
+    .{ .field = "poison", .environment = "OFFHEAP_POISON", .name = "poison" },
+    .{ .field = "huge_mode", .environment = "OFFHEAP_HUGE", .name = "huge" },
+    .{ .field = "hugetlb_retry_ms", .environment = "OFFHEAP_HUGETLB_RETRY_MS", .name = "hugetlbRetryMs" },
+};
+
+comptime {
+    // Every field of Config has exactly one row.
+    for (@typeInfo(Config).@"struct".field_names) |field_name| {
+        var rows: usize = 0;
+        for (options) |option| rows += @intFromBool(std.mem.eql(u8, option.field, field_name));
+        if (rows != 1) @compileError("config.options needs exactly one row for Config." ++ field_name);
+    }
+}
+
+pub const reported_count: usize = blk: {
+    var count: usize = 0;
+    for (options) |option| count += @intFromBool(option.name != null);
+    break :blk count;
+};
+
+fn parseValue(comptime T: type, name: []const u8, text: []const u8) ?T {
+    return switch (@typeInfo(T)) {
+        .optional => |optional| parseValue(optional.child, name, text),
+        .int => parseSize(name, text),
+        .@"enum" => parseEnum(T, name, text),
+        .bool => (parseSize(name, text) orelse return null) != 0,
+        else => @compileError("config: no parser for " ++ @typeName(T)),
+    };
+}
+
 pub fn fromEnvironment(lookup: Lookup) Config {
     var config: Config = .{};
-    if (lookup("OFFHEAP_SIMD")) |text| config.simd = parseEnum(SimdLevel, "OFFHEAP_SIMD", text) orelse null;
-    if (lookup("OFFHEAP_CACHE_BUDGET")) |text| config.cache_budget_bytes = parseSize("OFFHEAP_CACHE_BUDGET", text) orelse config.cache_budget_bytes;
-    if (lookup("OFFHEAP_DECAY_MS")) |text| config.decay_ms = parseSize("OFFHEAP_DECAY_MS", text) orelse config.decay_ms;
-    if (lookup("OFFHEAP_HUGE_THRESHOLD")) |text| config.huge_threshold_bytes = parseSize("OFFHEAP_HUGE_THRESHOLD", text) orelse config.huge_threshold_bytes;
-    if (lookup("OFFHEAP_NUMA")) |text| config.numa_policy = parseEnum(NumaPolicy, "OFFHEAP_NUMA", text) orelse config.numa_policy;
-    if (lookup("OFFHEAP_POISON")) |text| config.poison = (parseSize("OFFHEAP_POISON", text) orelse 0) != 0;
-    if (lookup("OFFHEAP_HUGE")) |text| config.huge_mode = parseEnum(HugeMode, "OFFHEAP_HUGE", text) orelse config.huge_mode;
-    if (lookup("OFFHEAP_HUGETLB_RETRY_MS")) |text| config.hugetlb_retry_ms = parseSize("OFFHEAP_HUGETLB_RETRY_MS", text) orelse config.hugetlb_retry_ms;
+    inline for (options) |option| {
+        if (lookup(option.environment)) |text| {
+            const slot = &@field(config, option.field);
+            if (parseValue(@TypeOf(slot.*), option.environment, text)) |value| slot.* = value;
+        }
+    }
     // A threshold below the medium limit would send medium requests to mappings they cannot be
     // served from; one above 1 GiB would make the region cache's bins meaningless.
     if (config.huge_threshold_bytes < 16 << 10 or config.huge_threshold_bytes > 1 << 30) {
@@ -65,6 +110,48 @@ pub fn fromEnvironment(lookup: Lookup) Config {
     }
     return config;
 }
+
+/// The reported options' values in table order: integers as they are, an enum as its number, a
+/// bool as 0 or 1.
+pub fn values(config: *const Config) [reported_count]f64 {
+    var out: [reported_count]f64 = undefined;
+    var at: usize = 0;
+    inline for (options) |option| {
+        if (option.name == null) continue;
+        const value = @field(config, option.field);
+        out[at] = switch (@typeInfo(@TypeOf(value))) {
+            .int => @floatFromInt(value),
+            .@"enum" => @floatFromInt(@backingInt(value)),
+            .bool => @floatFromInt(@intFromBool(value)),
+            else => @compileError("config: no encoding for " ++ option.field),
+        };
+        at += 1;
+    }
+    return out;
+}
+
+/// The reported options as JSON: `[{"name", "environment", "values"?: [enum tags], "type"}]`, in
+/// the order of `values`; an enum's number indexes its "values", a bool is 0 or 1.
+pub const layout_json: []const u8 = blk: {
+    @setEvalBranchQuota(10_000);
+    var text: []const u8 = "[";
+    for (options) |option| {
+        const name = option.name orelse continue;
+        const T = @FieldType(Config, option.field);
+        text = text ++ "{\"name\":\"" ++ name ++ "\",\"environment\":\"" ++ option.environment ++ "\",";
+        text = text ++ switch (@typeInfo(T)) {
+            .int => "\"type\":\"number\"",
+            .bool => "\"type\":\"boolean\"",
+            .@"enum" => enum_blk: {
+                var tags: []const u8 = "";
+                for (std.enums.values(T)) |tag| tags = tags ++ (if (tags.len == 0) "" else ",") ++ "\"" ++ @tagName(tag) ++ "\"";
+                break :enum_blk "\"type\":\"choice\",\"values\":[" ++ tags ++ "]";
+            },
+            else => @compileError("config: no layout for " ++ option.field),
+        } ++ "},";
+    }
+    break :blk text[0 .. text.len - 1] ++ "]";
+};
 
 /// A decimal integer with an optional K, M or G suffix (powers of 1024).
 pub fn parseSize(name: []const u8, text: []const u8) ?u64 {
@@ -127,4 +214,15 @@ test "an invalid environment value falls back to the default" {
     try std.testing.expectEqual(NumaPolicy.local, config.numa_policy);
     try std.testing.expectEqual(@as(u64, 2 << 20), config.huge_threshold_bytes);
     try std.testing.expectEqual(HugeMode.never, config.huge_mode);
+}
+
+test "the reported options' layout lists them in value order, enums with their tags" {
+    const config: Config = .{ .numa_policy = .interleave, .poison = true };
+    const reported = values(&config);
+    try std.testing.expectEqual(@as(usize, 7), reported.len);
+    try std.testing.expectEqual(@as(f64, 64 << 20), reported[0]);
+    try std.testing.expectEqual(@as(f64, 1), reported[3]);
+    try std.testing.expectEqual(@as(f64, 1), reported[4]);
+    try std.testing.expect(std.mem.startsWith(u8, layout_json, "[{\"name\":\"cacheBudgetBytes\",\"environment\":\"OFFHEAP_CACHE_BUDGET\",\"type\":\"number\"}"));
+    try std.testing.expect(std.mem.indexOf(u8, layout_json, "\"name\":\"numa\",\"environment\":\"OFFHEAP_NUMA\",\"type\":\"choice\",\"values\":[\"local\",\"interleave\",\"preferred\"]") != null);
 }

@@ -1,32 +1,55 @@
-//! The root of liboffheap.so: pulls in the C ABI (ffi.zig) so its exports are linked, and lists
+//! The root of liboffheap.so. The folders are the layers, each knowing only those below it:
+//!
+//!   abi/      the only `export fn`s, grouped by area; args.zig decodes every argument once
+//!   alloc/    the allocator: size classes, segments, thread heaps, regions and their caches, pins
+//!   simd/     the vector kernels (one object per CPU level), their dispatch, and top-k
+//!   stats/    the counters, their one declared field list, and resident bytes
+//!   os/       every system call, behind one contract (Linux today)
+//!   support/  the status codes and a spin lock, used by every layer
+//!   config.zig  the options table
+//!
+//! The comptime block references every ABI file so that its exports are linked; the test block lists
 //! every file so that `zig build test` runs their inline tests.
 comptime {
     _ = @import("abi/memory.zig");
-    _ = @import("abi/vectors.zig");
+    _ = @import("abi/queries.zig");
+    _ = @import("abi/pins.zig");
+    _ = @import("abi/layout.zig");
     _ = @import("abi/threads.zig");
+    _ = @import("abi/vectors.zig");
 }
 
 test {
     _ = @import("support/status.zig");
+    _ = @import("support/spin_lock.zig");
     _ = @import("config.zig");
     _ = @import("os/os.zig");
-    _ = @import("support/spin_lock.zig");
     _ = @import("alloc/size_class.zig");
     _ = @import("alloc/segment_map.zig");
     _ = @import("alloc/segment.zig");
-    _ = @import("stats/counters.zig");
     _ = @import("alloc/thread_heap.zig");
+    _ = @import("alloc/abandon.zig");
+    _ = @import("alloc/threads_test.zig");
     _ = @import("alloc/region.zig");
     _ = @import("alloc/region_cache.zig");
     _ = @import("alloc/region_stash.zig");
+    _ = @import("alloc/region_tier.zig");
     _ = @import("alloc/huge.zig");
     _ = @import("alloc/numa.zig");
-    _ = @import("os/os.zig");
+    _ = @import("alloc/pin_owner.zig");
+    _ = @import("alloc/lookup.zig");
     _ = @import("alloc/heap.zig");
+    _ = @import("stats/counters.zig");
+    _ = @import("stats/fields.zig");
+    _ = @import("stats/threads.zig");
     _ = @import("stats/resident.zig");
+    _ = @import("abi/args.zig");
     _ = @import("abi/memory.zig");
-    _ = @import("abi/vectors.zig");
+    _ = @import("abi/queries.zig");
+    _ = @import("abi/pins.zig");
+    _ = @import("abi/layout.zig");
     _ = @import("abi/threads.zig");
+    _ = @import("abi/vectors.zig");
     _ = @import("simd/cpu.zig");
     _ = @import("simd/dispatch.zig");
     _ = @import("simd/metric.zig");

@@ -1,5 +1,5 @@
-//! The C ABI of the vector kernels: argument checks at the boundary, then a call through the kernel
-//! set that simd/dispatch.zig chose for this CPU. Like ffi.zig, no export here can panic: every
+//! The C ABI of the vector kernels: argument checks at the boundary (args.zig), then a call through
+//! the kernel set that simd/dispatch.zig chose for this CPU. Like every file of abi/, no export here can panic: every
 //! argument is validated before it reaches code with assertions, and failures return a status.
 //!
 //! Codes. Element types (the `<t>` in the names below, and the typed array each takes):
@@ -41,7 +41,7 @@
 //!                    k: u32, out_ids: [*]u32, out_scores: [*]f32) i32
 //!   offheap_topk_<t>_at(query: [*]T, rows_address: f64, row_count, dim, stride, metric, k,
 //!                       out_ids, out_scores) i32
-//!       the k best rows, best first (see topk.zig: ties go to the lower id, NaN ranks last, −0 is
+//!       the k best rows, best first (see simd/topk.zig: ties go to the lower id, NaN ranks last, −0 is
 //!       reported as +0); 1 ≤ k ≤ min(1024, row_count); returns k, or status. Ids are row indices
 //!       within the given matrix: a caller scanning a slice adds the slice's first id.
 //!   offheap_stream_sum_f32(data: [*]f32, count: u32) f32
@@ -49,6 +49,7 @@
 //!       sum of count f32 values, read as fast as one core can; for measuring read bandwidth.
 //!       NaN for a null pointer or an invalid address.
 const std = @import("std");
+const args = @import("args.zig");
 const dispatch = @import("../simd/dispatch.zig");
 const metric = @import("../simd/metric.zig");
 const batch = @import("../simd/batch.zig");
@@ -57,39 +58,10 @@ const status = @import("../support/status.zig");
 const Error = status.Error;
 const ElementType = metric.ElementType;
 const Metric = metric.Metric;
-
-/// offheap keeps every address below 2^47 (see ffi.zig); rows must also end below it.
-const address_limit: u64 = 1 << 47;
-
-fn dimArgument(dim: u32) Error!u32 {
-    if (dim < 1 or dim > metric.dim_max) return error.InvalidArgument;
-    return dim;
-}
-
-fn metricArgument(t: ElementType, code: u32) Error!Metric {
-    const m = metric.metricFromCode(code) orelse return error.InvalidArgument;
-    if (!metric.supports(t, m)) return error.InvalidArgument;
-    return m;
-}
-
-/// Bytes from the first row's start to the last row's end: ((row_count − 1) · stride + dim) · size.
-fn extentBytes(row_count: u32, dim: u32, stride: u32, element_bytes: u32) Error!u64 {
-    if (stride < dim) return error.InvalidArgument;
-    if (row_count == 0) return 0;
-    const elements = @as(u64, row_count - 1) * stride + dim;
-    const bytes = std.math.mul(u64, elements, element_bytes) catch return error.InvalidArgument;
-    if (bytes >= address_limit) return error.InvalidArgument;
-    return bytes;
-}
-
-/// An off-heap address: a positive integer whose `extent_bytes` end at or below 2^47.
-fn addressArgument(address: f64, extent_bytes: u64) Error![*]const u8 {
-    if (!(address >= 1 and address < @as(f64, @floatFromInt(address_limit)))) return error.InvalidArgument;
-    if (@floor(address) != address) return error.InvalidArgument;
-    const start: u64 = @intFromFloat(address);
-    if (extent_bytes > address_limit - start) return error.InvalidArgument;
-    return @ptrFromInt(start);
-}
+const dimArgument = args.dim;
+const metricArgument = args.metricOf;
+const extentBytes = args.extentBytes;
+const statusOf = args.statusOf;
 
 /// Where the rows come from: a typed array, or an off-heap address.
 const Rows = union(enum) {
@@ -99,16 +71,10 @@ const Rows = union(enum) {
     fn resolve(rows: Rows, extent_bytes: u64) Error![*]const u8 {
         return switch (rows) {
             .pointer => |pointer| pointer orelse error.InvalidArgument,
-            .address => |address| addressArgument(address, extent_bytes),
+            .address => |address| args.range(address, extent_bytes),
         };
     }
 };
-
-fn statusOf(result: Error!u32) i32 {
-    const value = result catch |err| return status.code(err);
-    std.debug.assert(value <= std.math.maxInt(i32));
-    return @intCast(value);
-}
 
 /// The exports of one element type; `comptime` below gives them their C names.
 fn Exports(comptime t: ElementType) type {
@@ -214,11 +180,11 @@ comptime {
     }
 }
 
-export fn offheap_simd_level() i32 {
+pub export fn offheap_simd_level() i32 {
     return dispatch.levelCode();
 }
 
-export fn offheap_dot_f32(a: ?[*]const f32, b: ?[*]const f32, len: u32) f32 {
+pub export fn offheap_dot_f32(a: ?[*]const f32, b: ?[*]const f32, len: u32) f32 {
     const left = a orelse return std.math.nan(f32);
     const right = b orelse return std.math.nan(f32);
     _ = dimArgument(len) catch return std.math.nan(f32);
@@ -226,13 +192,13 @@ export fn offheap_dot_f32(a: ?[*]const f32, b: ?[*]const f32, len: u32) f32 {
     return kernel(@ptrCast(left), @ptrCast(right), len);
 }
 
-export fn offheap_stream_sum_f32(data: ?[*]const f32, count: u32) f32 {
+pub export fn offheap_stream_sum_f32(data: ?[*]const f32, count: u32) f32 {
     const pointer = data orelse return std.math.nan(f32);
     return dispatch.kernels().stream_sum_f32(@ptrCast(pointer), count);
 }
 
-export fn offheap_stream_sum_f32_at(address: f64, count: u32) f32 {
-    const pointer = addressArgument(address, @as(u64, count) * 4) catch return std.math.nan(f32);
+pub export fn offheap_stream_sum_f32_at(address: f64, count: u32) f32 {
+    const pointer = args.range(address, @as(u64, count) * 4) catch return std.math.nan(f32);
     return dispatch.kernels().stream_sum_f32(pointer, count);
 }
 

@@ -182,7 +182,7 @@ test "pins are per owner; a stale or foreign unpin is refused" {
     const first = try open();
     const second = try open();
     try std.testing.expect(first != second);
-    const address = try heap.alloc(100 << 10, 16);
+    const address = try heap.alloc(.{ .size_bytes = 100 << 10, .alignment_bytes = 16 });
     try pin(first, address);
     try pin(first, address);
     try pin(second, address);
@@ -205,7 +205,7 @@ test "the pins of an owner whose thread ended are dropped by the sweep" {
             };
         }
     };
-    const address = try heap.alloc(256 << 10, 16);
+    const address = try heap.alloc(.{ .size_bytes = 256 << 10, .alignment_bytes = 16 });
     var result: Error!void = error.InvalidArgument;
     const thread = try std.Thread.spawn(.{}, Thread.run, .{ address, &result });
     thread.join();

@@ -8,7 +8,7 @@ const std = @import("std");
 const assert = std.debug.assert;
 const heap = @import("heap.zig");
 const thread_heap = @import("thread_heap.zig");
-const stats = @import("../stats/counters.zig");
+const stats_fields = @import("../stats/fields.zig");
 
 const thread_count = 8;
 const slot_count = 1000;
@@ -93,7 +93,7 @@ fn stress(shared: *Shared, seed: u64, ops: usize) void {
         if (roll < 50) {
             release(shared, local[index]);
             const size_bytes = randomSize(&random);
-            local[index] = heap.alloc(size_bytes, 16) catch blk: {
+            local[index] = heap.alloc(.{ .size_bytes = size_bytes, .alignment_bytes = 16 }) catch blk: {
                 _ = shared.failed_calls.fetchAdd(1, .monotonic);
                 break :blk 0;
             };
@@ -121,18 +121,10 @@ fn runRounds(shared: *Shared, rounds: usize, ops: usize) !void {
 }
 
 fn liveBlocks() i64 {
-    var sources: [4096]*const stats.Counters = undefined;
-    var count: usize = 0;
-    var next = thread_heap.first();
-    while (next) |each| : (next = each.registry_next) {
-        sources[count] = &each.counters;
-        count += 1;
-    }
-    var out: [stats.field_count]f64 = undefined;
-    stats.snapshot(sources[0..count], &out);
-    var live: f64 = 0;
-    for (0..stats.tier_count) |tier| live += out[tier * stats.tier_fields.len] - out[tier * stats.tier_fields.len + 1];
-    return @intFromFloat(live);
+    const merged = stats_fields.Merged.ofAllHeaps();
+    var live: i64 = 0;
+    for (merged.tiers) |tier| live += @as(i64, @intCast(tier.allocs)) - @as(i64, @intCast(tier.frees));
+    return live;
 }
 
 fn drainSlots(shared: *Shared) void {
@@ -179,7 +171,7 @@ test "heaps of threads that ended without the exit hint are reclaimed by tid liv
 }
 
 test "a double free from another thread is reported, not absorbed" {
-    const address = try heap.alloc(64, 16);
+    const address = try heap.alloc(.{ .size_bytes = 64, .alignment_bytes = 16 });
     _ = try heap.free(address);
     const Freer = struct {
         fn run(target: usize, result: *?anyerror) void {

@@ -6,8 +6,9 @@
 //!   offheap_kernel_many_<metric>_<type>_<level>(query, rows, row_count, dim, stride, out) void
 //!   offheap_kernel_stream_sum_f32_<level>(data, count) f32                      the read roofline
 //!
-//! `dispatch.zig` declares the same names and picks one level at load by cpuid. Nothing here checks
-//! arguments: the C ABI (ffi_vectors.zig) has done it. `stride` counts elements; pointers may be
+//! `dispatch.zig` declares the same names and picks one level at load by cpuid. The symbols are
+//! hidden: they link the objects into one library but are not part of its ABI. Nothing here checks
+//! arguments: the C ABI (abi/vectors.zig) has done it. `stride` counts elements; pointers may be
 //! unaligned.
 const std = @import("std");
 const level = @import("simd_level");
@@ -78,9 +79,9 @@ comptime {
         for (metric.metrics) |m| {
             if (!metric.supports(t, m)) continue;
             const stem = metric.kernelName(t, m) ++ "_" ++ level.name;
-            @export(&Kernel(t, m).pair, .{ .name = "offheap_kernel_" ++ stem });
-            @export(&Kernel(t, m).many, .{ .name = "offheap_kernel_many_" ++ stem });
+            @export(&Kernel(t, m).pair, .{ .name = "offheap_kernel_" ++ stem, .visibility = .hidden });
+            @export(&Kernel(t, m).many, .{ .name = "offheap_kernel_many_" ++ stem, .visibility = .hidden });
         }
     }
-    @export(&streamSumF32, .{ .name = "offheap_kernel_stream_sum_f32_" ++ level.name });
+    @export(&streamSumF32, .{ .name = "offheap_kernel_stream_sum_f32_" ++ level.name, .visibility = .hidden });
 }

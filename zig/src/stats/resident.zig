@@ -135,7 +135,7 @@ test "resident bytes grow by the touched pages, at most by the mappings, and dro
     const sizes = [_]usize{ 100, 8 << 10, 256 << 10, 6 << 20 };
     var addresses: [sizes.len]usize = undefined;
     for (sizes, &addresses) |size, *address| {
-        address.* = try heap.alloc(size, 16);
+        address.* = try heap.alloc(.{ .size_bytes = size, .alignment_bytes = 16 });
         @memset(@as([*]u8, @ptrFromInt(address.*))[0..size], 0x5A);
     }
     // The mapped and huge blocks are fresh mappings (trim emptied the cache), every page now touched.
@@ -154,7 +154,7 @@ test "a walk racing allocations, frees and unmaps in another thread never faults
         fn run(done: *std.atomic.Value(bool)) void {
             for (0..500) |i| {
                 const size: usize = if (i % 2 == 0) 3 << 20 else 100 << 10;
-                const address = heap.alloc(size, 16) catch continue;
+                const address = heap.alloc(.{ .size_bytes = size, .alignment_bytes = 16 }) catch continue;
                 @as([*]u8, @ptrFromInt(address))[0] = 1;
                 _ = heap.free(address) catch unreachable;
             }

@@ -1,0 +1,163 @@
+//! Decodes every argument that crosses the C ABI, once, for every export: sizes, addresses and
+//! address ranges (one address limit, the OS layer's), alignments, counts, vector dims and metrics,
+//! and turns results and Zig errors back into the f64 or i32 the runtimes read. An export checks
+//! each argument here before it reaches code with assertions, so no export can panic.
+//!
+//! The types suit the runtimes' fast FFI paths (DESIGN.md §3): addresses and sizes are f64 (exact
+//! below 2^53; offheap keeps every address below 2^47), alignments and counts u32, results f64 or
+//! i32, and a failure is a negative status code in the same value.
+const std = @import("std");
+const assert = std.debug.assert;
+const os = @import("../os/os.zig");
+const heap = @import("../alloc/heap.zig");
+const metric = @import("../simd/metric.zig");
+const status = @import("../support/status.zig");
+const Error = status.Error;
+
+/// Largest integer an f64 holds exactly; sizes above it cannot have come from a valid JS number.
+const f64_integer_max: f64 = 9007199254740992.0;
+
+/// Most items one batch call handles: its result is an i32 count.
+pub const batch_count_max: u32 = std.math.maxInt(i32);
+
+/// A status code as the f64 result of an export that otherwise returns an address or a size.
+pub fn failure(err: Error) f64 {
+    return @floatFromInt(status.code(err));
+}
+
+/// An integer result, or its status, as the i32 of an export.
+pub fn statusOf(result: Error!u32) i32 {
+    const value = result catch |err| return status.code(err);
+    assert(value <= std.math.maxInt(i32));
+    return @intCast(value);
+}
+
+/// A positive integer f64, exactly (no libm floor on the hot path: signed conversions are single
+/// instructions on baseline x86-64, and the round trip is exact only for integers).
+inline fn positiveInteger(value: f64) ?u64 {
+    if (!(value >= 1 and value <= f64_integer_max)) return null;
+    const integer: i64 = @intFromFloat(value);
+    if (@as(f64, @floatFromInt(integer)) != value) return null;
+    assert(integer >= 1);
+    return @intCast(integer);
+}
+
+/// A size: a positive integer not above `heap.size_max_bytes`.
+pub fn size(value: f64) Error!usize {
+    const bytes = positiveInteger(value) orelse return error.InvalidSize;
+    if (bytes > heap.size_max_bytes) return error.InvalidSize;
+    return @intCast(bytes);
+}
+
+/// An address: a positive integer. Whether offheap owns it is the allocator's question (the segment
+/// map answers NotOwned for anything it never handed out, including anything above the limit).
+pub inline fn address(value: f64) Error!usize {
+    const checked = positiveInteger(value) orelse return error.InvalidArgument;
+    return @intCast(checked);
+}
+
+/// An id that travels like an address (a pin owner): a positive integer.
+pub const id = address;
+
+/// The start of `extent_bytes` of memory given by address: a positive integer whose range ends at
+/// or below the address limit.
+pub fn range(value: f64, extent_bytes: u64) Error![*]const u8 {
+    const start = try address(value);
+    if (start >= os.address_limit) return error.InvalidArgument;
+    if (extent_bytes > os.address_limit - start) return error.InvalidArgument;
+    return @ptrFromInt(start);
+}
+
+/// An alignment: 0 for the default, else a power of two (raised to the default).
+pub fn alignment(value: u32) Error!usize {
+    if (value == 0) return heap.alignment_default_bytes;
+    if (!std.math.isPowerOfTwo(value)) return error.InvalidAlignment;
+    return @max(value, heap.alignment_default_bytes);
+}
+
+/// The item count of a batch whose buffer the runtime passes as `pointer`: an empty typed array
+/// arrives as a null pointer, so a count of 0 needs none.
+pub fn batch(comptime T: type, items_pointer: ?[*]T, count: u32) Error![]T {
+    if (count == 0) return &.{};
+    const items = items_pointer orelse return error.InvalidArgument;
+    if (count > batch_count_max) return error.InvalidArgument;
+    return items[0..count];
+}
+
+/// An address or size result: both are below 2^47, so the cheap signed conversion is exact.
+pub fn addressResult(result: Error!usize) f64 {
+    const value = result catch |err| return failure(err);
+    assert(value < 1 << 53);
+    return @floatFromInt(@as(i64, @intCast(value)));
+}
+
+/// A non-null pointer argument.
+pub fn pointer(comptime P: type, value: ?P) Error!P {
+    return value orelse error.InvalidArgument;
+}
+
+/// A vector length in elements: 1..metric.dim_max.
+pub fn dim(value: u32) Error!u32 {
+    if (value < 1 or value > metric.dim_max) return error.InvalidArgument;
+    return value;
+}
+
+/// A metric code that applies to element type `t`.
+pub fn metricOf(t: metric.ElementType, code: u32) Error!metric.Metric {
+    const m = metric.metricFromCode(code) orelse return error.InvalidArgument;
+    if (!metric.supports(t, m)) return error.InvalidArgument;
+    return m;
+}
+
+/// Bytes from the first row's start to the last row's end: ((row_count − 1) · stride + dim) · size,
+/// refused when it could not fit below the address limit.
+pub fn extentBytes(row_count: u32, dim_elements: u32, stride: u32, element_bytes: u32) Error!u64 {
+    if (stride < dim_elements) return error.InvalidArgument;
+    if (row_count == 0) return 0;
+    const elements = @as(u64, row_count - 1) * stride + dim_elements;
+    const bytes = std.math.mul(u64, elements, element_bytes) catch return error.InvalidArgument;
+    if (bytes >= os.address_limit) return error.InvalidArgument;
+    return bytes;
+}
+
+/// Writes `text` (a layout description) into out[0..capacity] as far as it fits and returns its
+/// full length, so a caller can size its buffer with a first call.
+pub fn writeText(text: []const u8, out: ?[*]u8, capacity: u32) i32 {
+    assert(text.len <= std.math.maxInt(i32));
+    if (out) |target| {
+        const count = @min(text.len, capacity);
+        @memcpy(target[0..count], text[0..count]);
+    }
+    return @intCast(text.len);
+}
+
+test "sizes, addresses and ranges reject everything that is not a positive integer in range" {
+    for ([_]f64{ 0, -1, 1.5, std.math.nan(f64), std.math.inf(f64), 1e300 }) |bad| {
+        try std.testing.expectError(error.InvalidSize, size(bad));
+        try std.testing.expectError(error.InvalidArgument, address(bad));
+    }
+    try std.testing.expectEqual(@as(usize, 4096), try size(4096));
+    try std.testing.expectError(error.InvalidSize, size(@floatFromInt(heap.size_max_bytes + 1)));
+    try std.testing.expectEqual(@as(usize, 1 << 50), try address(0x1p50)); // the allocator says NotOwned
+    try std.testing.expectError(error.InvalidArgument, range(0x1p47, 0));
+    try std.testing.expectError(error.InvalidArgument, range(0x1p47 - 8, 16));
+    try std.testing.expectEqual(@as(usize, 0x1p47 - 16), @intFromPtr(try range(0x1p47 - 16, 16)));
+    try std.testing.expectError(error.InvalidAlignment, alignment(3));
+    try std.testing.expectEqual(heap.alignment_default_bytes, try alignment(0));
+    try std.testing.expectEqual(@as(usize, 64), try alignment(64));
+}
+
+test "extents and batches are bounded" {
+    try std.testing.expectEqual(@as(u64, 0), try extentBytes(0, 4, 4, 4));
+    try std.testing.expectEqual(@as(u64, (2 * 8 + 4) * 4), try extentBytes(3, 4, 8, 4));
+    try std.testing.expectError(error.InvalidArgument, extentBytes(3, 4, 3, 4));
+    try std.testing.expectError(error.InvalidArgument, extentBytes(0xffff_ffff, 65536, 0xffff_ffff, 4));
+    var items: [2]f64 = undefined;
+    try std.testing.expectEqual(@as(usize, 0), (try batch(f64, null, 0)).len);
+    try std.testing.expectError(error.InvalidArgument, batch(f64, null, 2));
+    try std.testing.expectError(error.InvalidArgument, batch(f64, &items, batch_count_max + 1));
+    var out: [4]u8 = undefined;
+    try std.testing.expectEqual(@as(i32, 6), writeText("abcdef", &out, 4));
+    try std.testing.expectEqualSlices(u8, "abcd", &out);
+    try std.testing.expectEqual(@as(i32, 6), writeText("abcdef", null, 0));
+}
