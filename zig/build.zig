@@ -3,6 +3,8 @@
 //! `-z nodelete` so that a runtime can never unload it while threads still run its code.
 //!
 //!   zig build -Doptimize=fast     the library the benchmarks use (zig-out/lib/liboffheap.so)
+//!   zig build -Dtarget=aarch64-linux-gnu.2.28   the same for another target (the OS layer in
+//!                                 src/os/ must implement that target's OS)
 //!   zig build -Doptimize=safe     the safety-checked library the tests use
 //!   zig build test                the inline `test` blocks of every file
 const std = @import("std");
@@ -37,13 +39,16 @@ pub fn build(b: *std.Build) void {
     const kernels = simdObjects(b, target, optimize);
 
     // The final link goes through the zig CLI because the build API has no `-z nodelete` switch.
-    const link = b.addSystemCommand(&.{ b.graph.zig_exe, "build-lib", "-dynamic", "-fPIC", "-lc", "-z", "nodelete" });
-    link.addArgs(&.{ "-target", b.fmt("{s}-linux-gnu", .{@tagName(target.result.cpu.arch)}) });
+    // `-z nodelete` is ELF's; other formats keep the library loaded by other means (issue: distribution).
+    const link = b.addSystemCommand(&.{ b.graph.zig_exe, "build-lib", "-dynamic", "-fPIC", "-lc" });
+    if (target.result.ofmt == .elf) link.addArgs(&.{ "-z", "nodelete" });
+    link.addArgs(&.{ "-target", linkTriple(b, target) });
     link.addArgs(&.{ "-O", @tagName(optimize), "--name", "offheap" });
     link.addFileArg(core.getEmittedBin());
     for (kernels) |kernel| link.addFileArg(kernel.getEmittedBin());
-    const library = link.addPrefixedOutputFileArg("-femit-bin=", "liboffheap.so");
-    b.getInstallStep().dependOn(&b.addInstallLibFile(library, "liboffheap.so").step);
+    const file_name = b.fmt("{s}offheap{s}", .{ target.result.libPrefix(), target.result.dynamicLibSuffix() });
+    const library = link.addPrefixedOutputFileArg("-femit-bin=", file_name);
+    b.getInstallStep().dependOn(&b.addInstallLibFile(library, file_name).step);
 
     // Tests link the same kernel objects, so the dispatch code is tested against the real kernels.
     const tests = b.addTest(.{ .root_module = coreModule(b, target, optimize) });
@@ -53,6 +58,14 @@ pub fn build(b: *std.Build) void {
     // The tests make real syscalls (mmap, mbind, hugetlb): run them every time, never from cache.
     run_tests.has_side_effects = true;
     test_step.dependOn(&run_tests.step);
+}
+
+/// The target of the final link: exactly what `-Dtarget` asked for (its glibc version included), or
+/// the host's architecture, OS and ABI for a native build.
+fn linkTriple(b: *std.Build, target: std.Build.ResolvedTarget) []const u8 {
+    if (!target.query.isNativeTriple()) return target.query.zigTriple(b.allocator) catch @panic("OOM");
+    const result = target.result;
+    return b.fmt("{s}-{s}-{s}", .{ @tagName(result.cpu.arch), @tagName(result.os.tag), @tagName(result.abi) });
 }
 
 fn coreModule(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Module {

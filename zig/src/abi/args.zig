@@ -42,10 +42,10 @@ inline fn positiveInteger(value: f64) ?u64 {
     return @intCast(integer);
 }
 
-/// A size: a positive integer not above `heap.size_max_bytes`.
+/// A size: a positive integer not above `heap.size_bytes_max`.
 pub fn size(value: f64) Error!usize {
     const bytes = positiveInteger(value) orelse return error.InvalidSize;
-    if (bytes > heap.size_max_bytes) return error.InvalidSize;
+    if (bytes > heap.size_bytes_max) return error.InvalidSize;
     return @intCast(bytes);
 }
 
@@ -137,7 +137,7 @@ test "sizes, addresses and ranges reject everything that is not a positive integ
         try std.testing.expectError(error.InvalidArgument, address(bad));
     }
     try std.testing.expectEqual(@as(usize, 4096), try size(4096));
-    try std.testing.expectError(error.InvalidSize, size(@floatFromInt(heap.size_max_bytes + 1)));
+    try std.testing.expectError(error.InvalidSize, size(@floatFromInt(heap.size_bytes_max + 1)));
     try std.testing.expectEqual(@as(usize, 1 << 50), try address(0x1p50)); // the allocator says NotOwned
     try std.testing.expectError(error.InvalidArgument, range(0x1p47, 0));
     try std.testing.expectError(error.InvalidArgument, range(0x1p47 - 8, 16));

@@ -28,7 +28,7 @@ const status = @import("../support/status.zig");
 const Error = status.Error;
 
 /// Sizes up to this take the hot path of `offheap_alloc` (the small and medium tiers).
-const fast_size_max: f64 = @floatFromInt(size_class.medium_max_bytes);
+const fast_size_max: f64 = @floatFromInt(size_class.medium_bytes_max);
 
 pub export fn offheap_alloc(size: f64, alignment: u32) f64 {
     // The hot path converts with 32-bit instructions and touches nothing but the head page; every
@@ -78,7 +78,7 @@ pub export fn offheap_alloc_batch(size: f64, alignment: u32, count: u32, out: ?[
     const request: heap.Request = .{ .size_bytes = size_bytes, .alignment_bytes = alignment_bytes };
     _ = heap.checkRequest(request) catch |err| return status.code(err);
     const target = args.batch(f64, out, count) catch |err| return status.code(err);
-    const fast = alignment == 0 and size_bytes <= heap.medium_max_bytes;
+    const fast = alignment == 0 and size_bytes <= heap.medium_bytes_max;
     var own_heap = heap.currentHeap();
     for (target, 0..) |*slot, index| {
         const fast_address = if (fast and own_heap != null) heap.allocFastIn(own_heap.?, @intCast(size_bytes)) else null;

@@ -30,13 +30,13 @@ const Segment = segment_zig.Segment;
 pub const Tier = stats.Tier;
 
 /// Sizes must fit an f64 exactly and leave room for rounding; nothing larger can be mapped anyway.
-pub const size_max_bytes: usize = 1 << 46;
+pub const size_bytes_max: usize = 1 << 46;
 /// The largest alignment every tier guarantees.
-pub const alignment_max_bytes: usize = os.page_size_bytes;
+pub const alignment_bytes_max: usize = os.page_size_bytes;
 /// The largest alignment of the huge tier (its mappings start on 4 MiB chunks).
-pub const alignment_huge_max_bytes: usize = huge.page_2m_bytes;
+pub const alignment_huge_bytes_max: usize = huge.page_2m_bytes;
 pub const alignment_default_bytes: usize = 16;
-pub const medium_max_bytes: usize = size_class.medium_max_bytes;
+pub const medium_bytes_max: usize = size_class.medium_bytes_max;
 
 /// madvise hints a caller may ask for on a mapped or huge allocation.
 pub const Advice = enum(u2) { none = 0, sequential = 1, random = 2, will_need = 3 };
@@ -64,17 +64,17 @@ const tierOfClass = lookup.tierOfClass;
 pub fn tierFor(request: Request) Tier {
     if (request.size_bytes > config.get().huge_threshold_bytes) return .huge;
     if (request.hugeMode() == .always) return .huge;
-    if (request.size_bytes > medium_max_bytes) return .mapped;
-    return if (request.size_bytes > size_class.small_max_bytes) .medium else .small;
+    if (request.size_bytes > medium_bytes_max) return .mapped;
+    return if (request.size_bytes > size_class.small_bytes_max) .medium else .small;
 }
 
 /// Validates every field of a request against the tier it routes to and the machine's topology;
 /// returns that tier.
 pub fn checkRequest(request: Request) Error!Tier {
-    if (request.size_bytes == 0 or request.size_bytes > size_max_bytes) return error.InvalidSize;
+    if (request.size_bytes == 0 or request.size_bytes > size_bytes_max) return error.InvalidSize;
     if (!std.math.isPowerOfTwo(request.alignment_bytes)) return error.InvalidAlignment;
     const tier = tierFor(request);
-    const limit = if (tier == .huge) alignment_huge_max_bytes else alignment_max_bytes;
+    const limit = if (tier == .huge) alignment_huge_bytes_max else alignment_bytes_max;
     if (request.alignment_bytes > limit) return error.InvalidAlignment;
     try numa.validate(request.placement);
     return tier;
@@ -113,7 +113,7 @@ pub inline fn currentHeap() ?*thread_heap.ThreadHeap {
 
 /// `allocFast` with the calling thread's heap already looked up.
 pub inline fn allocFastIn(heap: *thread_heap.ThreadHeap, size_bytes: u32) ?usize {
-    assert(size_bytes >= 1 and size_bytes <= size_class.medium_max_bytes);
+    assert(size_bytes >= 1 and size_bytes <= size_class.medium_bytes_max);
     const class = size_class.classFor(size_bytes, alignment_default_bytes).?;
     const page = heap.queues[class].head orelse return null;
     const address = page.take() orelse return null;
@@ -190,7 +190,7 @@ pub fn trim() u64 {
 /// alignment of the old address (up to 64 bytes) so SIMD-aligned data stays SIMD-aligned.
 pub fn realloc(address: usize, size_bytes: usize) Error!usize {
     const old_usable = try lookup.usableSize(address);
-    if (size_bytes == 0 or size_bytes > size_max_bytes) return error.InvalidSize;
+    if (size_bytes == 0 or size_bytes > size_bytes_max) return error.InvalidSize;
     const shrink_in_place = size_bytes <= old_usable and size_bytes * 2 > old_usable;
     if (shrink_in_place) return address;
     const alignment = @min(@as(usize, 64), @as(usize, 1) << @intCast(@ctz(address)));

@@ -182,6 +182,8 @@ pub fn markFreed(region: *Region) Error!bool {
         if (stateOf(current) != .live) return error.DoubleFree;
         const pins = current & pins_mask;
         const next = if (pins == 0) word(.cached, 0) else word(.zombie, pins);
+        // live -> cached (no pins) or live -> zombie (pins kept): the pin count never changes here.
+        assert(next & pins_mask == pins);
         current = region.lifecycle.cmpxchgWeak(current, next, .acq_rel, .acquire) orelse return pins == 0;
     }
     unreachable; // A CAS loop only fails while other threads keep changing the word; 2^20 is not reachable.
@@ -193,6 +195,7 @@ pub fn pin(region: *Region) Error!void {
     for (0..1 << 20) |_| {
         if (stateOf(current) != .live) return error.DoubleFree;
         if (current & pins_mask == pins_mask) return error.OutOfMemory;
+        assert(stateOf(current + 1) == .live); // the count cannot carry into the state bits
         current = region.lifecycle.cmpxchgWeak(current, current + 1, .acq_rel, .acquire) orelse return;
     }
     unreachable;
@@ -207,6 +210,8 @@ pub fn unpin(region: *Region) Error!bool {
         if (pins == 0 or (state != .live and state != .zombie)) return error.InvalidArgument;
         const last = state == .zombie and pins == 1;
         const next = if (last) word(.cached, 0) else current - 1;
+        // live -> live and zombie -> zombie lose one pin; only a zombie's last unpin moves it on.
+        assert(stateOf(next) == (if (last) State.cached else state));
         current = region.lifecycle.cmpxchgWeak(current, next, .acq_rel, .acquire) orelse return last;
     }
     unreachable;

@@ -20,7 +20,7 @@ const Region = region_zig.Region;
 const Request = heap_zig.Request;
 const Tier = heap_zig.Tier;
 const Advice = heap_zig.Advice;
-const medium_max_bytes = heap_zig.medium_max_bytes;
+const medium_bytes_max = heap_zig.medium_bytes_max;
 
 /// The default placement: the configured policy, applied to every region alike (so cached regions
 /// can be reused by any default request).
@@ -64,7 +64,7 @@ fn hugeCacheBin(request: Request) ?region_cache.Bin {
     const bin = region_cache.binOf(pages_bytes) orelse return null;
     assert(bin.bytes % huge.page_2m_bytes == 0);
     const threshold_bytes: usize = @intCast(config.get().huge_threshold_bytes);
-    const mapped_top = region_cache.binOf(@max(threshold_bytes, medium_max_bytes + 1)) orelse return null;
+    const mapped_top = region_cache.binOf(@max(threshold_bytes, medium_bytes_max + 1)) orelse return null;
     return if (bin.index > mapped_top.index) bin else null;
 }
 

@@ -58,6 +58,8 @@ pub fn publish(start: usize, len_bytes: usize, value: usize) os.MapError!void {
 /// Removes the entries of [start, start + len_bytes); the memory is about to be unmapped.
 pub fn retract(start: usize, len_bytes: usize) void {
     assert(start % chunk_bytes == 0);
+    assert(len_bytes > 0);
+    assert(start + len_bytes <= os.address_limit);
     const entries = table.load(.acquire) orelse unreachable;
     const first = start >> chunk_shift;
     const last = (start + len_bytes - 1) >> chunk_shift;
@@ -66,14 +68,20 @@ pub fn retract(start: usize, len_bytes: usize) void {
 
 /// Splits a raw table word into its kind and pointer.
 pub inline fn decode(raw: usize) Entry {
-    return .{ .kind = @fromBackingInt(@as(u2, @truncate(raw))), .pointer = raw & ~@as(usize, 0b11) };
+    const entry: Entry = .{ .kind = @fromBackingInt(@as(u2, @truncate(raw))), .pointer = raw & ~@as(usize, 0b11) };
+    // An empty entry is all zero; a published one names a segment or region below the limit.
+    assert((entry.kind == .none) == (raw == 0));
+    assert(entry.pointer < os.address_limit);
+    return entry;
 }
 
 /// The owner of `address`, or `.none` for any address offheap never mapped.
 pub fn lookup(address: usize) Entry {
     if (address >= os.address_limit) return .{ .kind = .none, .pointer = 0 };
     const entries = table.load(.acquire) orelse return .{ .kind = .none, .pointer = 0 };
-    return decode(entries[address >> chunk_shift].load(.acquire));
+    const index = address >> chunk_shift;
+    assert(index < entry_count);
+    return decode(entries[index].load(.acquire));
 }
 
 /// The whole table, entry `i` covering the chunk at `i << chunk_shift`, or null before the first

@@ -14,8 +14,8 @@
 const std = @import("std");
 const assert = std.debug.assert;
 
-pub const small_max_bytes: u32 = 1024;
-pub const medium_max_bytes: u32 = 16 * 1024;
+pub const small_bytes_max: u32 = 1024;
+pub const medium_bytes_max: u32 = 16 * 1024;
 pub const min_block_bytes: u32 = 16;
 
 pub const sizes = blk: {
@@ -27,7 +27,7 @@ pub const sizes = blk: {
         used += 1;
     }
     var base: u32 = 128;
-    while (base < medium_max_bytes) : (base *= 2) {
+    while (base < medium_bytes_max) : (base *= 2) {
         for (1..5) |quarter| {
             list[used] = base + base / 4 * quarter;
             used += 1;
@@ -40,13 +40,13 @@ pub const count: u8 = sizes.len;
 
 /// Index of the first class of the medium tier.
 pub const first_medium: u8 = blk: {
-    for (sizes, 0..) |size, i| if (size > small_max_bytes) break :blk i;
+    for (sizes, 0..) |size, i| if (size > small_bytes_max) break :blk i;
     unreachable;
 };
 
 /// `lookup[(size + 15) / 16]` is the smallest class holding `size` bytes, for sizes up to 1 KiB.
 const small_lookup = blk: {
-    var table: [small_max_bytes / 16 + 1]u8 = undefined;
+    var table: [small_bytes_max / 16 + 1]u8 = undefined;
     var class: u8 = 0;
     for (&table, 0..) |*entry, units| {
         while (sizes[class] < units * 16) class += 1;
@@ -57,7 +57,7 @@ const small_lookup = blk: {
 
 /// Same for the medium tier, in 128-byte units.
 const medium_lookup = blk: {
-    var table: [medium_max_bytes / 128 + 1]u8 = undefined;
+    var table: [medium_bytes_max / 128 + 1]u8 = undefined;
     var class: u8 = 0;
     for (&table, 0..) |*entry, units| {
         while (sizes[class] < units * 128) class += 1;
@@ -71,9 +71,9 @@ const medium_lookup = blk: {
 pub inline fn classFor(size_bytes: usize, alignment_bytes: usize) ?u8 {
     assert(size_bytes > 0);
     assert(std.math.isPowerOfTwo(alignment_bytes));
-    if (size_bytes > medium_max_bytes) return null;
+    if (size_bytes > medium_bytes_max) return null;
     const size: u32 = @intCast(size_bytes);
-    var class = if (size <= small_max_bytes) small_lookup[(size + 15) / 16] else medium_lookup[(size + 127) / 128];
+    var class = if (size <= small_bytes_max) small_lookup[(size + 15) / 16] else medium_lookup[(size + 127) / 128];
     assert(sizes[class] >= size);
     if (alignment_bytes <= 16) return class;
     // Walk up to a class that is a multiple of the alignment; at most `count` steps.
@@ -89,7 +89,7 @@ pub fn blockBytes(class: u8) u32 {
 }
 
 test "classes are increasing multiples of 16 and end at the medium limit" {
-    try std.testing.expectEqual(medium_max_bytes, sizes[sizes.len - 1]);
+    try std.testing.expectEqual(medium_bytes_max, sizes[sizes.len - 1]);
     for (sizes, 0..) |size, i| {
         try std.testing.expect(size % 16 == 0);
         if (i > 0) try std.testing.expect(size > sizes[i - 1]);
@@ -99,7 +99,7 @@ test "classes are increasing multiples of 16 and end at the medium limit" {
 
 test "every size maps to the smallest class that holds it, and fragmentation stays bounded" {
     var size: usize = 1;
-    while (size <= medium_max_bytes) : (size += 1) {
+    while (size <= medium_bytes_max) : (size += 1) {
         const class = classFor(size, 8).?;
         try std.testing.expect(sizes[class] >= size);
         if (class > 0) try std.testing.expect(sizes[class - 1] < size);
@@ -116,6 +116,6 @@ test "alignment picks a class that is a multiple of it" {
             try std.testing.expect(sizes[class] >= size);
         }
     }
-    try std.testing.expectEqual(@as(?u8, null), classFor(medium_max_bytes + 1, 16));
+    try std.testing.expectEqual(@as(?u8, null), classFor(medium_bytes_max + 1, 16));
     try std.testing.expectEqual(@as(?u8, null), classFor(16, 32768));
 }
