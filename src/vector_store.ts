@@ -25,9 +25,9 @@
  *
  * @module
  */
-import { heap } from "./heap.ts";
-import type { AllocOptions, HugeMode, NumaPolicy } from "./heap.ts";
-import type { OffheapBuffer } from "./buffer.ts";
+import { heap } from "./heap/heap.ts";
+import type { AllocOptions, HugeMode, NumaPolicy } from "./heap/options.ts";
+import type { OffheapBuffer } from "./heap/buffer.ts";
 import { describe, OffheapError } from "./errors.ts";
 import { expectScale, quantize } from "./quantize.ts";
 import {
