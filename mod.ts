@@ -25,28 +25,25 @@ export type { Backing } from "./src/heap/queries.ts";
 export { OffheapError } from "./src/errors.ts";
 export type { OffheapErrorCode } from "./src/errors.ts";
 export type { HeapStats, Tier, TierStats } from "./src/heap/stats.ts";
-export { vectors } from "./src/vectors.ts";
-export type {
-  CrossOptions,
-  ElementType,
-  Matrix,
-  MatrixAddress,
-  Metric,
-  ScanOptions,
-  SearchResult,
-  SimdLevel,
-  VectorArray,
-  Vectors,
-} from "./src/vectors.ts";
+export { vectors } from "./src/vectors/vectors.ts";
+export type { SimdLevel, Vectors } from "./src/vectors/vectors.ts";
+export type { ElementType, Metric, VectorArray } from "./src/vectors/elements.ts";
+export type { CrossOptions, Matrix, MatrixAddress, ScanOptions } from "./src/vectors/scan.ts";
+export type { SearchResult } from "./src/vectors/kernels.ts";
 export { loadLibrary } from "./src/ffi/load.ts";
 export type { LoadOptions } from "./src/ffi/load.ts";
 export { checkDescriptor } from "./src/heap/share.ts";
 export type { BufferDescriptor } from "./src/heap/share.ts";
 export { collectThreadHeaps, releaseThreadHeap, threadHeapStats } from "./src/heap/threads.ts";
 export type { ThreadHeapStats } from "./src/heap/threads.ts";
-export { quantize } from "./src/quantize.ts";
-export type { Quantize } from "./src/quantize.ts";
-export { VectorStore } from "./src/vector_store.ts";
-export type { SearchOptions, VectorBatch, VectorStoreDescriptor, VectorStoreOptions } from "./src/vector_store.ts";
-export { ParallelSearch } from "./src/parallel_search.ts";
-export type { ParallelSearchOptions, SliceReply, SliceRequest } from "./src/parallel_search.ts";
+export { quantize } from "./src/vectors/quantize.ts";
+export type { Quantize } from "./src/vectors/quantize.ts";
+export { VectorStore } from "./src/vector_store/store.ts";
+export type {
+  SearchOptions,
+  VectorBatch,
+  VectorStoreDescriptor,
+  VectorStoreOptions,
+} from "./src/vector_store/options.ts";
+export { ParallelSearch } from "./src/vector_store/parallel_search.ts";
+export type { ParallelSearchOptions, SliceReply, SliceRequest } from "./src/vector_store/parallel_search.ts";
