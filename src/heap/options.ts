@@ -8,6 +8,8 @@
  */
 import { library } from "../ffi/load.ts";
 import { describe, expectNumber } from "../errors.ts";
+// deno-lint-ignore no-unused-vars -- referenced by the {@linkcode Heap.alloc} links below
+import type { Heap } from "./heap.ts";
 
 /** Hugepage mode of an allocation: see {@linkcode AllocOptions.huge}. */
 export type HugeMode = "auto" | "always" | "never";
@@ -15,13 +17,13 @@ export type HugeMode = "auto" | "always" | "never";
 /** A NUMA policy: see {@linkcode AllocOptions.numa}. */
 export type NumaPolicy = "local" | "interleave" | "preferred";
 
-/** The policy of a mapping as the kernel reports it (`heap.policyOf`). */
+/** The policy of a mapping as the kernel reports it ({@linkcode Heap.policyOf}). */
 export type NumaMode = "default" | "preferred" | "bind" | "interleave" | "local";
 
 /** An madvise hint for a mapped or huge allocation. */
 export type Advice = "sequential" | "random" | "willneed";
 
-/** Options of `heap.alloc`. */
+/** Options of {@linkcode Heap.alloc}. */
 export interface AllocOptions {
   /**
    * Alignment in bytes: a power of two from 1 to 4096, or up to 2 MiB (2097152) for the huge tier.

@@ -7,6 +7,8 @@
  */
 import { OffheapError } from "../errors.ts";
 import { ELEMENTS, type Metric, type VectorArray } from "./elements.ts";
+// deno-lint-ignore no-unused-vars -- referenced by the {@linkcode Vectors.many} links below
+import type { Vectors } from "./vectors.ts";
 import { expectDim, expectIntegerIn, expectSameType, expectVector, kindOf, metricCode, U32_MAX } from "./checks.ts";
 
 /** Off-heap rows given by address, such as an `OffheapBuffer`. */
@@ -22,7 +24,7 @@ export interface MatrixAddress {
 /** Rows to scan: a typed array of the query's type, or off-heap memory. */
 export type Matrix = VectorArray | MatrixAddress;
 
-/** Options of `vectors.many` and `vectors.topK`. */
+/** Options of {@linkcode Vectors.many} and {@linkcode Vectors.topK}. */
 export interface ScanOptions {
   /** The metric. Default `"dot"`, or `"hamming"` for binary vectors. */
   metric?: Metric;
@@ -32,7 +34,7 @@ export interface ScanOptions {
   rows?: number;
 }
 
-/** Options of `vectors.cross`. */
+/** Options of {@linkcode Vectors.cross}. */
 export interface CrossOptions extends ScanOptions {
   /** The vector length: `queries` holds `queries.length / dim` packed queries. */
   dim: number;
