@@ -16,35 +16,34 @@
  *
  * @module
  */
-export { heap } from "./src/heap.ts";
-export type { Advice, AllocOptions, Heap, HeapOptions, HugeMode, NumaMode, NumaPolicy } from "./src/heap.ts";
-export { OffheapBuffer } from "./src/buffer.ts";
-export type { Backing, LeakRecord } from "./src/buffer.ts";
+export { heap } from "./src/heap/heap.ts";
+export type { Heap } from "./src/heap/heap.ts";
+export type { Advice, AllocOptions, HeapOptions, HugeMode, NumaMode, NumaPolicy } from "./src/heap/options.ts";
+export { OffheapBuffer } from "./src/heap/buffer.ts";
+export type { LeakRecord } from "./src/heap/buffer.ts";
+export type { Backing } from "./src/heap/queries.ts";
 export { OffheapError } from "./src/errors.ts";
 export type { OffheapErrorCode } from "./src/errors.ts";
-export type { HeapStats, Tier, TierStats } from "./src/stats.ts";
-export { vectors } from "./src/vectors.ts";
-export type {
-  CrossOptions,
-  ElementType,
-  Matrix,
-  MatrixAddress,
-  Metric,
-  ScanOptions,
-  SearchResult,
-  SimdLevel,
-  VectorArray,
-  Vectors,
-} from "./src/vectors.ts";
+export type { HeapStats, Tier, TierStats } from "./src/heap/stats.ts";
+export { vectors } from "./src/vectors/vectors.ts";
+export type { SimdLevel, Vectors } from "./src/vectors/vectors.ts";
+export type { ElementType, Metric, VectorArray } from "./src/vectors/elements.ts";
+export type { CrossOptions, Matrix, MatrixAddress, ScanOptions } from "./src/vectors/scan.ts";
+export type { SearchResult } from "./src/vectors/kernels.ts";
 export { loadLibrary } from "./src/ffi/load.ts";
 export type { LoadOptions } from "./src/ffi/load.ts";
-export { checkDescriptor } from "./src/share.ts";
-export type { BufferDescriptor } from "./src/share.ts";
-export { collectThreadHeaps, releaseThreadHeap, threadHeapStats } from "./src/threads.ts";
-export type { ThreadHeapStats } from "./src/threads.ts";
-export { quantize } from "./src/quantize.ts";
-export type { Quantize } from "./src/quantize.ts";
-export { VectorStore } from "./src/vector_store.ts";
-export type { SearchOptions, VectorBatch, VectorStoreDescriptor, VectorStoreOptions } from "./src/vector_store.ts";
-export { ParallelSearch } from "./src/parallel_search.ts";
-export type { ParallelSearchOptions, SliceReply, SliceRequest } from "./src/parallel_search.ts";
+export { checkDescriptor } from "./src/heap/share.ts";
+export type { BufferDescriptor } from "./src/heap/share.ts";
+export { collectThreadHeaps, releaseThreadHeap, threadHeapStats } from "./src/heap/threads.ts";
+export type { ThreadHeapStats } from "./src/heap/threads.ts";
+export { quantize } from "./src/vectors/quantize.ts";
+export type { Quantize } from "./src/vectors/quantize.ts";
+export { VectorStore } from "./src/vector_store/store.ts";
+export type {
+  SearchOptions,
+  VectorBatch,
+  VectorStoreDescriptor,
+  VectorStoreOptions,
+} from "./src/vector_store/options.ts";
+export { ParallelSearch } from "./src/vector_store/parallel_search.ts";
+export type { ParallelSearchOptions, SliceReply, SliceRequest } from "./src/vector_store/parallel_search.ts";

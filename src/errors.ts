@@ -90,7 +90,7 @@ export function expectPositiveInteger(action: string, name: string, value: unkno
   }
 }
 
-/** The error for a negative native status, phrased for `action` on `subject`. */
+/** The error for a negative native status, phrased for `action` on `subject` (see {@linkcode unwrap}). */
 export function nativeFailure(action: string, status: number, subject: string): Error {
   const code = statusName(status);
   const reasons: Record<OffheapErrorCode, string> = {
@@ -110,4 +110,20 @@ export function nativeFailure(action: string, status: number, subject: string): 
     return new RangeError(message);
   }
   return new OffheapError(code, message, status);
+}
+
+/**
+ * The result of a native call, checked: a negative status becomes the error {@linkcode nativeFailure}
+ * builds for it (an `OffheapError` with the status's code, or a `RangeError` for a bad size,
+ * alignment or node); any other value is returned unchanged. Every query that calls the library and
+ * may get a status back goes through here, so a status is turned into an error in one place.
+ *
+ * @param status What the native function returned: a value (>= 0) or a negative status.
+ * @param action What was being done, as in "Cannot <action>: …".
+ * @param subject What it was done to, for the message (such as `address 1234`).
+ * @returns `status`, when it is not negative.
+ */
+export function unwrap(status: number, action: string, subject: string): number {
+  if (status < 0) throw nativeFailure(action, status, subject);
+  return status;
 }

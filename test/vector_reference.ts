@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { f16ValueOf } from "../src/quantize.ts";
-import type { Metric, VectorArray } from "../src/vectors.ts";
+import { f16ValueOf } from "../src/vectors/quantize.ts";
+import type { Metric, VectorArray } from "../src/vectors/elements.ts";
 
 /** A small seeded PRNG (mulberry32): floats in [0, 1). */
 export function random(seed: number): () => number {

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { heap, OffheapError, quantize, vectors } from "../mod.ts";
 import type { Metric, VectorArray } from "../mod.ts";
-import { f16BitsOf, f16ValueOf } from "../src/quantize.ts";
+import { f16BitsOf, f16ValueOf } from "../src/vectors/quantize.ts";
 import { runtime, test } from "./harness.ts";
 import { close, fullSortTopK, metricsOf, random, reference, tolerance, TYPES } from "./vector_reference.ts";
 

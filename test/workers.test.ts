@@ -7,14 +7,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { heap, OffheapBuffer, threadHeapStats } from "../mod.ts";
-import { fill, intact } from "../workers/pattern.ts";
-import type { Block } from "../workers/slots.ts";
-import { type Reply, TestWorker } from "../workers/worker_client.ts";
+import { fill, intact } from "./workers/pattern.ts";
+import type { Block } from "./workers/slots.ts";
+import { type Reply, TestWorker } from "./workers/worker_client.ts";
 import { runtime, test } from "./harness.ts";
 
-/** Runs `workers/<script>` with `args` in a child process of this runtime. */
+/** Runs `test/stress/<script>` with `args` in a child process of this runtime. */
 function runScript(script: string, args: string[]): { status: number | null; output: string } {
-  const path = new URL(`../workers/${script}`, import.meta.url).pathname;
+  const path = new URL(`./stress/${script}`, import.meta.url).pathname;
   const deno = (globalThis as unknown as { Deno?: { execPath(): string } }).Deno;
   const nodeProcess = (globalThis as unknown as { process: { execPath: string } }).process;
   const command = deno ? deno.execPath() : nodeProcess.execPath;

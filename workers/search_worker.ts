@@ -6,8 +6,9 @@
  * @module
  */
 import { loadLibrary } from "../src/ffi/load.ts";
-import type { SliceReply, SliceRequest } from "../src/parallel_search.ts";
-import { type Metric, vectors } from "../src/vectors.ts";
+import type { SliceReply, SliceRequest } from "../src/vector_store/parallel_search.ts";
+import type { Metric } from "../src/vectors/elements.ts";
+import { vectors } from "../src/vectors/vectors.ts";
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent) => void) | null;

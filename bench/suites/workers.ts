@@ -15,7 +15,7 @@
  *   is a remote free), against the same allocations and frees done in one Worker. The pair runs on
  *   two threads at once, so its time is the slower of the two ends, not their sum.
  *
- * The two Workers (workers/bench_worker.ts) start in `cases()` and stay alive until `dispose()`;
+ * The two Workers (bench/workers/bench_worker.ts) start in `cases()` and stay alive until `dispose()`;
  * the main thread loads liboffheap and the C allocators before starting them (DESIGN.md §3), and
  * each Worker runs every churn once before measuring, so the first subject measured (offheap's)
  * does not pay for compiling and first-touching a fresh thread (it showed as 0.78× scaling in Bun).
@@ -29,8 +29,8 @@ import { loadOffheap } from "../lib/offheap.ts";
 import { type Case, OFFHEAP, type Subject, type Suite, type SuiteContext } from "../lib/suite.ts";
 import { openNativeAllocators } from "../baselines/native.ts";
 import { mixPlan } from "../baselines/patterns.ts";
-import { startWorker } from "../../workers/runtime.ts";
-import { OFFHEAP_ALLOCATOR, type Reply, type Request, type Ring } from "../../workers/bench_protocol.ts";
+import { startWorker } from "../../test/workers/runtime.ts";
+import { OFFHEAP_ALLOCATOR, type Reply, type Request, type Ring } from "../workers/bench_protocol.ts";
 
 const KiB = 1024;
 /** Live blocks each churning Worker keeps. */
@@ -62,12 +62,12 @@ const crossWorkloads = ["1 KiB", "mixed"];
 /** The one case `--quick` runs. */
 const QUICK_CASE = "churn 1 KiB";
 
-/** The main-thread end of one workers/bench_worker.ts: one request at a time. */
+/** The main-thread end of one bench/workers/bench_worker.ts: one request at a time. */
 class BenchWorker {
   readonly #worker: Worker;
 
   constructor() {
-    this.#worker = startWorker(new URL("../../workers/bench_worker.ts", import.meta.url));
+    this.#worker = startWorker(new URL("../workers/bench_worker.ts", import.meta.url));
   }
 
   /** Sends `request`, resolves with the Worker's checksum, rejects with its error. */

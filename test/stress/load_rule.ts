@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { TestWorker } from "./worker_client.ts";
-import { exit, write } from "./runtime.ts";
+import { TestWorker } from "../workers/worker_client.ts";
+import { exit, write } from "../workers/runtime.ts";
 
 const worker = new TestWorker();
 const reply = await worker.send({ op: "alloc", sizes: [64] });

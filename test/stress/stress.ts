@@ -2,7 +2,7 @@
  * The stress runner, in the spirit of mimalloc's test/test-stress.c:
  *
  *   npm run stress -- --workers 8 --ops 1000000 --rounds 10
- *   deno run -A workers/stress.ts --workers 4 --ops 200000 --rounds 2     (or: bun workers/stress.ts ...)
+ *   deno run -A test/stress/stress.ts --workers 4 --ops 200000 --rounds 2     (or: bun test/stress/stress.ts ...)
  *
  * Each round starts `workers` Workers that run `ops` steps each (stress_worker.ts), then terminates
  * them; between rounds the main thread frees half the transfer slots (cross-thread frees into the
@@ -16,9 +16,9 @@
  *
  * @module
  */
-import { heap, loadLibrary, threadHeapStats } from "../mod.ts";
-import { type Block, TransferSlots } from "./slots.ts";
-import { intact } from "./pattern.ts";
+import { heap, loadLibrary, threadHeapStats } from "../../mod.ts";
+import { type Block, TransferSlots } from "../workers/slots.ts";
+import { intact } from "../workers/pattern.ts";
 import { sweepEndedPins } from "./sweep.ts";
 import type { StressResult, StressTask } from "./stress_worker.ts";
 import {
@@ -31,7 +31,7 @@ import {
   stdoutIsTerminal,
   trimRuntimeMalloc,
   write,
-} from "./runtime.ts";
+} from "../workers/runtime.ts";
 
 const options = numericOptions(scriptArguments(), {
   workers: 8,

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { library } from "./ffi/load.ts";
-import { nativeFailure } from "./errors.ts";
+import { library } from "../ffi/load.ts";
+import { unwrap } from "../errors.ts";
 
 /** The allocator tiers, in the order the library numbers them. */
 export const TIERS = ["small", "medium", "mapped", "huge"] as const;
@@ -125,8 +125,7 @@ export function readStats(leakedBuffers: number): HeapStats {
   const { native } = library();
   const fieldCount = native.offheap_stats_field_count();
   const out = new Float64Array(fieldCount);
-  const written = native.offheap_stats(out, fieldCount);
-  if (written < 0) throw nativeFailure("read stats", written, `capacity ${fieldCount}`);
+  unwrap(native.offheap_stats(out, fieldCount), "read stats", `capacity ${fieldCount}`);
   const tiers = {} as Record<Tier, TierStats>;
   TIERS.forEach((tier, t) => {
     const entry = {} as TierStats;

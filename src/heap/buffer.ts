@@ -6,13 +6,12 @@
  *
  * @module
  */
-import { OffheapError } from "./errors.ts";
+import { nativeFailure, OffheapError } from "../errors.ts";
+import { nativeFree } from "../ffi/hot.ts";
 import { bytesAt, detachRegion, mappingFor } from "./views.ts";
-import { library } from "./ffi/load.ts";
-import { nativeFree } from "./ffi/hot.ts";
-import { nativeFailure } from "./errors.ts";
 import type { Tier } from "./stats.ts";
 import { type BufferDescriptor, checkDescriptor } from "./share.ts";
+import { type Backing, backingAt } from "./queries.ts";
 
 /** A buffer that was garbage-collected without being freed. */
 export interface LeakRecord {
@@ -37,26 +36,11 @@ export function leakReport(): { count: number; records: LeakRecord[] } {
   return { count: leakedTotal, records: leakRecords.slice() };
 }
 
-/** What backs a buffer's pages, in `offheap_backing_of` order. */
-export const BACKINGS = ["4k", "thp", "hugetlb-2m", "hugetlb-1g"] as const;
-
-/**
- * What backs an allocation's pages: `"4k"` ordinary pages, `"thp"` an ordinary mapping advised for
- * transparent hugepages (the kernel decides page by page), `"hugetlb-2m"` / `"hugetlb-1g"` reserved
- * hugetlb pages.
- */
-export type Backing = typeof BACKINGS[number];
-
-/** The backing of the live allocation at `address`. */
-export function backingAt(address: number, action: string): Backing {
-  const code = library().native.offheap_backing_of(address);
-  if (code < 0) throw nativeFailure(action, code, `address ${address}`);
-  return BACKINGS[code];
-}
-
 /**
  * Frees `address` natively. This thread's cached view of a region is detached and unpinned first,
  * so the region goes straight back to the cache; other Workers' views keep it mapped until dropped.
+ * The hot path of `freeRaw`: the status is checked inline, so the error's subject is only formatted
+ * on failure (not through `unwrap`, which takes it ready-made).
  */
 export function freeAddress(address: number, action: string): void {
   detachRegion(address);

@@ -14,10 +14,14 @@
  *
  * @module
  */
-import { library } from "./ffi/load.ts";
-import { type Matrix, type MatrixAddress, type ScanOptions, scanOf, type SearchResult, type VectorArray } from "./vectors.ts";
-import { ELEMENT_BYTES, ELEMENT_TYPES, expectIntegerIn, expectK, kindOf, LARGER_IS_BETTER, METRICS } from "./vectors.ts";
-import { finishSearch, pinStore, prepareSearch, type SearchOptions, VectorStore } from "./vector_store.ts";
+import { library } from "../ffi/load.ts";
+import { ELEMENTS, LARGER_IS_BETTER, metricName, METRICS, type VectorArray } from "../vectors/elements.ts";
+import { expectIntegerIn, expectK, kindOf } from "../vectors/checks.ts";
+import { type Matrix, type MatrixAddress, scanOf, type ScanOptions } from "../vectors/scan.ts";
+import type { SearchResult } from "../vectors/kernels.ts";
+import type { SearchOptions } from "./options.ts";
+import { VectorStore } from "./store.ts";
+import { finishSearch, pinStore, prepareSearch } from "./_internals.ts";
 
 /** Options of a {@linkcode ParallelSearch}. */
 export interface ParallelSearchOptions {
@@ -97,7 +101,7 @@ export class ParallelSearch {
     const defaultCount = Math.max(1, (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 1);
     const count = expectIntegerIn(action, "workers", options.workers ?? defaultCount, 1, WORKERS_MAX);
     const { path } = library();
-    const url = new URL("../workers/search_worker.ts", import.meta.url);
+    const url = new URL("../../workers/search_worker.ts", import.meta.url);
     const started: Promise<unknown>[] = [];
     for (let index = 0; index < count; index++) {
       const worker = new Worker(url.href, { type: "module" });
@@ -211,13 +215,12 @@ export class ParallelSearch {
     }
     const scan = scanOf(action, query, matrix as Matrix, options, query?.length);
     expectK(action, k, scan.rows);
-    const metric = (Object.keys(METRICS) as (keyof typeof METRICS)[]).find((name) => METRICS[name] === scan.metric)!;
     return this.#run(query, {
       address: scan.address,
       rows: scan.rows,
       stride: scan.stride,
-      bytes: ELEMENT_BYTES[scan.code],
-      metric,
+      bytes: ELEMENTS[scan.code].bytes,
+      metric: metricName(scan.metric),
       k,
     });
   }
@@ -249,7 +252,7 @@ export class ParallelSearch {
       address: layout.address,
       rows: layout.rows,
       stride: layout.stride,
-      bytes: ELEMENT_BYTES[ELEMENT_TYPES.indexOf(layout.type)],
+      bytes: ELEMENTS.find((element) => element.name === layout.type)!.bytes,
       metric: layout.metric,
       k: prepared.k,
     }).then((result) => finishSearch(store, result)).finally(() => pinStore(store, -1));

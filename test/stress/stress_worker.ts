@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { heap, releaseThreadHeap } from "../mod.ts";
-import { type Block, type SlotMemory, TransferSlots } from "./slots.ts";
-import { fill, intact, Random, randomSize } from "./pattern.ts";
+import { heap, releaseThreadHeap } from "../../mod.ts";
+import { type Block, type SlotMemory, TransferSlots } from "../workers/slots.ts";
+import { fill, intact, Random, randomSize } from "../workers/pattern.ts";
 
 /** What the runner posts to start a Worker. */
 export interface StressTask {

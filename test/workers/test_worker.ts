@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { heap, OffheapBuffer, OffheapError, releaseThreadHeap } from "../mod.ts";
-import type { BufferDescriptor } from "../mod.ts";
+import { heap, OffheapBuffer, OffheapError, releaseThreadHeap } from "../../mod.ts";
+import type { BufferDescriptor } from "../../mod.ts";
 import { fill, intact, Random, randomSize } from "./pattern.ts";
 import type { Block } from "./slots.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { heap } from "../mod.ts";
+import { heap } from "../../mod.ts";
 
 /** Bytes of freed regions still mapped because some view pins them. */
 export function pinnedFreedBytes(): number {

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { collectThreadHeaps, heap, loadLibrary, threadHeapStats } from "../mod.ts";
-import { TestWorker } from "./worker_client.ts";
-import { exit, numericOptions, scriptArguments, write } from "./runtime.ts";
+import { collectThreadHeaps, heap, loadLibrary, threadHeapStats } from "../../mod.ts";
+import { TestWorker } from "../workers/worker_client.ts";
+import { exit, numericOptions, scriptArguments, write } from "../workers/runtime.ts";
 
 const options = numericOptions(scriptArguments(), { times: 20, workers: 2, progress: 2000 });
 loadLibrary();

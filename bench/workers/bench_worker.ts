@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { heap, loadLibrary } from "../mod.ts";
-import { openNativeAllocators } from "../bench/baselines/native.ts";
+import { heap, loadLibrary } from "../../mod.ts";
+import { openNativeAllocators } from "../baselines/native.ts";
 import { OFFHEAP_ALLOCATOR, type Reply, type Request, type Ring } from "./bench_protocol.ts";
 
 /**

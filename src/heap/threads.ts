@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { library } from "./ffi/load.ts";
-import { nativeFailure } from "./errors.ts";
+import { library } from "../ffi/load.ts";
+import { unwrap } from "../errors.ts";
 
 /** A snapshot of the thread heaps of the process. */
 export interface ThreadHeapStats {
@@ -65,8 +65,7 @@ export function threadHeapStats(): ThreadHeapStats {
   const { native } = library();
   const count = native.offheap_threads_field_count();
   const out = new Float64Array(count);
-  const written = native.offheap_threads_stats(out, count);
-  if (written < 0) throw nativeFailure("read thread heap stats", written, `capacity ${count}`);
+  unwrap(native.offheap_threads_stats(out, count), "read thread heap stats", `capacity ${count}`);
   const stats = {} as ThreadHeapStats;
   FIELDS.forEach((field, index) => stats[field] = out[index]);
   return stats;

@@ -23,8 +23,8 @@
  *
  * @module
  */
-import { library } from "./ffi/load.ts";
-import { nativeFailure } from "./errors.ts";
+import { library } from "../ffi/load.ts";
+import { unwrap } from "../errors.ts";
 
 /** Segments and region starts are aligned to this; it keys the cache. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -53,9 +53,7 @@ let pinOwner = 0;
 
 function openPinOwner(action: string): number {
   if (pinOwner === 0) {
-    const id = library().native.offheap_pin_owner_open();
-    if (id < 0) throw nativeFailure(action, id, "opening this thread's pin owner");
-    pinOwner = id;
+    pinOwner = unwrap(library().native.offheap_pin_owner_open(), action, "opening this thread's pin owner");
   }
   return pinOwner;
 }
@@ -87,8 +85,7 @@ export function mappingFor(address: number, byteLength: number, action: string):
   const region = cachedRegion(key, address, byteLength);
   if (region !== undefined) return region;
   const backend = library();
-  const status = backend.native.offheap_mapping_of(address, mappingOut);
-  if (status < 0) throw nativeFailure(action, status, `address ${address}`);
+  unwrap(backend.native.offheap_mapping_of(address, mappingOut), action, `address ${address}`);
   const [base, mappingBytes, kind] = mappingOut;
   if (address + byteLength > base + mappingBytes) {
     throw new RangeError(
@@ -113,8 +110,7 @@ function openRegion(base: number, byteLength: number, action: string): CachedMap
   const live = cachedRegion(key, base, byteLength);
   if (live !== undefined && live.base === base) return live;
   const backend = library();
-  const status = backend.native.offheap_region_pin(base, openPinOwner(action));
-  if (status < 0) throw nativeFailure(action, status, `address ${base}`);
+  unwrap(backend.native.offheap_region_pin(base, openPinOwner(action)), action, `address ${base}`);
   const buffer = backend.externalBuffer(base, byteLength);
   const entry: RegionEntry = { base, byteLength, buffer: new WeakRef(buffer) };
   unpinRegistry.register(buffer, entry, entry);

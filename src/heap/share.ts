@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { library } from "./ffi/load.ts";
-import { describe, nativeFailure } from "./errors.ts";
+import { library } from "../ffi/load.ts";
+import { describe, unwrap } from "../errors.ts";
 import { type Tier, TIERS } from "./stats.ts";
 
 /**
@@ -65,8 +65,7 @@ export function checkDescriptor(descriptor: BufferDescriptor, action: string): T
     );
   }
   const { native } = library();
-  const usable = native.offheap_usable_size(address);
-  if (usable < 0) throw nativeFailure(action, usable, `address ${address}`);
+  const usable = unwrap(native.offheap_usable_size(address), action, `address ${address}`);
   if (usable < byteLength) {
     throw new RangeError(`Cannot ${action}: descriptor.byteLength ${byteLength} exceeds the block's ${usable} bytes`);
   }

@@ -9,15 +9,15 @@
  * as below).
  * Prints `churn: ok` or `churn: FAILED` and exits 0 or 1.
  *
- *   deno run -A --v8-flags=--expose-gc workers/churn.ts --workers 200 --concurrency 4 --mib 16
+ *   deno run -A --v8-flags=--expose-gc test/stress/churn.ts --workers 200 --concurrency 4 --mib 16
  *
  * @module
  */
-import { heap, loadLibrary, threadHeapStats } from "../mod.ts";
-import { intact } from "./pattern.ts";
+import { heap, loadLibrary, threadHeapStats } from "../../mod.ts";
+import { intact } from "../workers/pattern.ts";
 import { sweepEndedPins } from "./sweep.ts";
-import { TestWorker } from "./worker_client.ts";
-import { collectGarbage, exit, numericOptions, residentBytes, runtimeName, scriptArguments, write } from "./runtime.ts";
+import { TestWorker } from "../workers/worker_client.ts";
+import { collectGarbage, exit, numericOptions, residentBytes, runtimeName, scriptArguments, write } from "../workers/runtime.ts";
 
 const options = numericOptions(scriptArguments(), { workers: 200, concurrency: 4, mib: 16 });
 const MIB = 1024 * 1024;

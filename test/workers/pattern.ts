@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { heap } from "../mod.ts";
+import { heap } from "../../mod.ts";
 
 const EDGE_WORDS = 1024;
 
@@ -22,27 +22,31 @@ function patterned(count: number, index: number): boolean {
   return count <= 2 * EDGE_WORDS || index < EDGE_WORDS || index >= count - EDGE_WORDS;
 }
 
-/** Writes the pattern of (`address`, `size`) into the block. */
-export function fill(address: number, size: number): void {
+/**
+ * One pass over the patterned words of (`address`, `size`): writes the pattern when `write`, else
+ * checks it and stops at the first word that differs.
+ */
+function pass(address: number, size: number, write: boolean): boolean {
   const words = wordsOf(address, size);
   const seed = seedOf(address, size);
   const count = words.length;
   for (let index = 0; index < count; index++) {
     if (!patterned(count, index)) index = count - EDGE_WORDS;
-    words[index] = seed ^ Math.imul(index, 0x27d4eb2d);
+    const expected = (seed ^ Math.imul(index, 0x27d4eb2d)) >>> 0;
+    if (write) words[index] = expected;
+    else if (words[index] !== expected) return false;
   }
+  return true;
+}
+
+/** Writes the pattern of (`address`, `size`) into the block. */
+export function fill(address: number, size: number): void {
+  pass(address, size, true);
 }
 
 /** True when the block still holds the pattern of (`address`, `size`). */
 export function intact(address: number, size: number): boolean {
-  const words = wordsOf(address, size);
-  const seed = seedOf(address, size);
-  const count = words.length;
-  for (let index = 0; index < count; index++) {
-    if (!patterned(count, index)) index = count - EDGE_WORDS;
-    if (words[index] !== ((seed ^ Math.imul(index, 0x27d4eb2d)) >>> 0)) return false;
-  }
-  return true;
+  return pass(address, size, false);
 }
 
 /** A small, fast, seeded random number generator (xorshift32). */

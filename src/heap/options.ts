@@ -1,0 +1,154 @@
+/**
+ * Allocation options, both ways across the FFI: {@linkcode AllocOptions} checked and encoded into
+ * the flags word and node of `offheap_alloc_ex`, and the library's effective settings
+ * (`offheap_config`) decoded into {@linkcode HeapOptions}. The `offheap_config` decoding stays in
+ * this one function so that its positional layout can be replaced by names read from the library.
+ *
+ * @module
+ */
+import { library } from "../ffi/load.ts";
+import { describe, expectNumber } from "../errors.ts";
+// deno-lint-ignore no-unused-vars -- referenced by the {@linkcode Heap.alloc} links below
+import type { Heap } from "./heap.ts";
+
+/** Hugepage mode of an allocation: see {@linkcode AllocOptions.huge}. */
+export type HugeMode = "auto" | "always" | "never";
+
+/** A NUMA policy: see {@linkcode AllocOptions.numa}. */
+export type NumaPolicy = "local" | "interleave" | "preferred";
+
+/** The policy of a mapping as the kernel reports it ({@linkcode Heap.policyOf}). */
+export type NumaMode = "default" | "preferred" | "bind" | "interleave" | "local";
+
+/** An madvise hint for a mapped or huge allocation. */
+export type Advice = "sequential" | "random" | "willneed";
+
+/** Options of {@linkcode Heap.alloc}. */
+export interface AllocOptions {
+  /**
+   * Alignment in bytes: a power of two from 1 to 4096, or up to 2 MiB (2097152) for the huge tier.
+   * Default 16. Mapped and huge allocations are always at least 4096-aligned.
+   */
+  align?: number;
+  /** Return zeroed memory (fresh mappings are not written twice). Default false. */
+  zero?: boolean;
+  /** A label that appears in leak reports. */
+  tag?: string;
+  /**
+   * Hugepages. `"auto"` (default, or `OFFHEAP_HUGE`): sizes above 2 MiB get hugetlb pages when
+   * reserved, else transparent hugepages. `"always"`: the huge tier at any size (rounded to 2 MiB).
+   * `"never"`: ordinary 4 KiB pages. The buffer's `backing` says what it got.
+   */
+  huge?: HugeMode;
+  /** Bind the memory to this NUMA node (mapped and huge tiers). A node that does not exist is a RangeError. */
+  node?: number;
+  /**
+   * NUMA policy (mapped and huge tiers): `"local"` the allocating CPU's node, `"interleave"` pages
+   * spread over every node, `"preferred"` the given `node` (or the current one) when it has memory.
+   */
+  numa?: NumaPolicy;
+  /** An madvise hint for the mapping (mapped and huge tiers). */
+  advice?: Advice;
+  /** With transparent hugepages, collapse the mapping into hugepages at once (MADV_COLLAPSE). */
+  collapse?: boolean;
+}
+
+/** The library's effective options (defaults, overridden by `OFFHEAP_*` environment variables). */
+export interface HeapOptions {
+  /** OFFHEAP_CACHE_BUDGET: bytes of freed mapped-tier regions kept for reuse. */
+  cacheBudgetBytes: number;
+  /** OFFHEAP_DECAY_MS: idle time before a cached region's pages are given back (MADV_FREE). */
+  decayMs: number;
+  /** OFFHEAP_HUGE_THRESHOLD: requests above this many bytes go to the huge tier. */
+  hugeThresholdBytes: number;
+  /** OFFHEAP_NUMA: the policy of allocations that name none. */
+  numa: NumaPolicy;
+  /** OFFHEAP_POISON: freed small and medium blocks are filled with 0xDE. */
+  poison: boolean;
+  /** OFFHEAP_HUGE: the hugepage mode of allocations that name none. */
+  huge: HugeMode;
+  /** OFFHEAP_HUGETLB_RETRY_MS: how long a failed hugetlb mapping is not retried. */
+  hugetlbRetryMs: number;
+}
+
+/** The largest alignment of the small, medium and mapped tiers. */
+export const ALIGN_MAX = 4096;
+/** The largest alignment of the huge tier. */
+export const ALIGN_HUGE_MAX = 2 * 1024 * 1024;
+
+/** Flag bits of `offheap_alloc_ex` (zig/src/ffi.zig `Flags`). */
+const FLAG_ZERO = 1;
+const FLAG_COLLAPSE = 1 << 7;
+const HUGE_MODES: readonly HugeMode[] = ["auto", "always", "never"];
+const NUMA_POLICIES: readonly NumaPolicy[] = ["local", "interleave", "preferred"];
+const ADVICES: readonly Advice[] = ["sequential", "random", "willneed"];
+/** The NUMA modes, in `offheap_policy_of` order. */
+export const NUMA_MODES: readonly NumaMode[] = ["default", "preferred", "bind", "interleave", "local"];
+
+/** The alignment to pass to the library (0 for none given); throws unless it is a power of two up to `limit`. */
+export function checkAlign(action: string, align: unknown, limit = ALIGN_MAX): number {
+  if (align === undefined) return 0;
+  expectNumber(action, "align", align);
+  if (!Number.isInteger(align) || align < 1 || align > limit || (align & (align - 1)) !== 0) {
+    const range = limit === ALIGN_MAX ? "from 1 to 4096" : "from 1 to 4096 (2097152 for the huge tier)";
+    throw new RangeError(`Cannot ${action}: align must be a power of two ${range}, got ${describe(align)}`);
+  }
+  return align;
+}
+
+function choice<T extends string>(name: string, value: unknown, allowed: readonly T[]): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "string") {
+    throw new TypeError(`Cannot allocate: ${name} must be a string, got ${typeof value} ${describe(value)}`);
+  }
+  const index = allowed.indexOf(value as T);
+  if (index < 0) {
+    const list = allowed.map((entry) => JSON.stringify(entry)).join(", ");
+    throw new RangeError(`Cannot allocate: ${name} must be one of ${list}, got ${describe(value)}`);
+  }
+  return index + 1;
+}
+
+function flag(name: string, value: unknown, bit: number): number {
+  if (value === undefined || value === false) return 0;
+  if (value === true) return bit;
+  throw new TypeError(`Cannot allocate: ${name} must be a boolean, got ${typeof value} ${describe(value)}`);
+}
+
+function checkNode(node: unknown, numa: number): number {
+  if (node === undefined) return -1;
+  expectNumber("allocate", "node", node);
+  if (!Number.isInteger(node) || node < 0 || node > 1023) {
+    throw new RangeError(`Cannot allocate: node must be a NUMA node number (0 to 1023), got ${describe(node)}`);
+  }
+  if (numa === 1 || numa === 2) {
+    throw new RangeError(`Cannot allocate: node ${node} cannot be combined with numa ${NUMA_POLICIES[numa - 1]}`);
+  }
+  return node;
+}
+
+/** The flags word and node of `offheap_alloc_ex`; throws for every invalid option. */
+export function encodeOptions(options: AllocOptions): { flags: number; node: number } {
+  const huge = choice("huge", options.huge, HUGE_MODES);
+  const numa = choice("numa", options.numa, NUMA_POLICIES);
+  const advice = choice("advice", options.advice, ADVICES);
+  const node = checkNode(options.node, numa);
+  const flags = flag("zero", options.zero, FLAG_ZERO) | flag("collapse", options.collapse, FLAG_COLLAPSE) |
+    (huge << 1) | (numa << 3) | (advice << 5);
+  return { flags, node };
+}
+
+/** Reads and decodes the library's effective options (`offheap_config`, positional f64 fields). */
+export function readOptions(): HeapOptions {
+  const out = new Float64Array(16);
+  library().native.offheap_config(out, out.length);
+  return {
+    cacheBudgetBytes: out[0],
+    decayMs: out[1],
+    hugeThresholdBytes: out[2],
+    numa: NUMA_POLICIES[out[3]],
+    poison: out[4] !== 0,
+    huge: HUGE_MODES[out[5]],
+    hugetlbRetryMs: out[6],
+  };
+}

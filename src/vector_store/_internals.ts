@@ -1,0 +1,43 @@
+/**
+ * The private hooks of `VectorStore` that `ParallelSearch` needs and users must not see: the
+ * checked query in the storage type, the slot-to-id mapping of results, and the pin protocol. The
+ * class installs them from its static block (only it can reach its private fields); they are not
+ * exported from mod.ts.
+ *
+ * @module
+ */
+import type { SearchResult } from "../vectors/kernels.ts";
+import type { VectorArray } from "../vectors/elements.ts";
+import type { VectorStore } from "./store.ts";
+
+/** The hooks a `VectorStore` installs. */
+export interface StoreInternals {
+  /** A checked query converted to the storage type, and k clamped to the size. */
+  prepare(store: VectorStore, query: VectorArray, k: unknown, action: string): { query: VectorArray; k: number };
+  /** Maps slots to ids and rescales i8 scores, in place. */
+  finish(store: VectorStore, result: SearchResult): SearchResult;
+  /** Adds or drops a pin of a parallel search. */
+  pin(store: VectorStore, delta: 1 | -1): void;
+}
+
+let internals: StoreInternals | undefined;
+
+/** Called once, by `VectorStore`'s static block. */
+export function installInternals(hooks: StoreInternals): void {
+  internals = hooks;
+}
+
+/** Internal, for parallel search: a checked query converted to the storage type, and k. */
+export function prepareSearch(store: VectorStore, query: VectorArray, k: unknown): { query: VectorArray; k: number } {
+  return internals!.prepare(store, query, k, "search VectorStore in parallel");
+}
+
+/** Internal, for parallel search: maps slots to ids and rescales i8 scores, in place. */
+export function finishSearch(store: VectorStore, result: SearchResult): SearchResult {
+  return internals!.finish(store, result);
+}
+
+/** Internal, for parallel search: while pinned, the store refuses changes and defers `free()`. */
+export function pinStore(store: VectorStore, delta: 1 | -1): void {
+  internals!.pin(store, delta);
+}
