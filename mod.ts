@@ -31,7 +31,7 @@ export type { ElementType, Metric, VectorArray } from "./src/vectors/elements.ts
 export type { CrossOptions, Matrix, MatrixAddress, ScanOptions } from "./src/vectors/scan.ts";
 export type { SearchResult } from "./src/vectors/kernels.ts";
 export { loadLibrary } from "./src/ffi/load.ts";
-export type { LoadOptions } from "./src/ffi/load.ts";
+export type { LoadedLibrary, LoadOptions } from "./src/ffi/load.ts";
 export { checkDescriptor } from "./src/heap/share.ts";
 export type { BufferDescriptor } from "./src/heap/share.ts";
 export { collectThreadHeaps, releaseThreadHeap, threadHeapStats } from "./src/heap/threads.ts";

@@ -8,7 +8,8 @@
  *   bun bench/main.ts [--filter <text>] [--quick] [--out <file>]
  *
  * `--filter <text>` keeps the suites whose name contains the text; a text "<suite> <more>" keeps the
- * cases of that suite whose "<suite> <case>" contains it (case-insensitive, e.g. "alloc pair 1 KiB").
+ * cases of that suite whose "<suite> <case>" contains it (case-insensitive, e.g. "alloc pair 1 KiB"); a
+ * text that names no suite keeps the cases that contain it in any suite; "a|b" keeps what either keeps.
  * `--quick` keeps only the cases marked quick.
  *
  * @module
@@ -64,17 +65,33 @@ async function discoverSuites(): Promise<Suite[]> {
   return suites;
 }
 
-/** A suite runs when its name contains the filter, or the filter is "<suite name> <case text>". */
-function selectsSuite(suite: Suite, options: Options): boolean {
+/**
+ * The filter's alternatives: "a|b" runs what "a" or "b" alone would run. An alternative selects the
+ * suites whose name contains it, the cases of "<suite> <case text>", or, when it names no suite, the
+ * cases whose name contains it in every suite ("top-10").
+ */
+function alternatives(options: Options): string[] {
+  return options.filter.split("|").map((text) => text.trim()).filter((text) => text.length > 0);
+}
+
+function namesSuite(filter: string, names: readonly string[]): boolean {
+  return names.some((name) => name.includes(filter) || filter.startsWith(`${name} `));
+}
+
+function selectsSuite(suite: Suite, options: Options, names: readonly string[]): boolean {
   const name = suite.name.toLowerCase();
-  return name.includes(options.filter) || options.filter.startsWith(`${name} `);
+  const wanted = alternatives(options);
+  if (wanted.length === 0) return true;
+  return wanted.some((filter) => name.includes(filter) || filter.startsWith(`${name} `) || !namesSuite(filter, names));
 }
 
 function selectCases(suite: Suite, cases: Case[], options: Options): Case[] {
-  const suiteMatches = suite.name.toLowerCase().includes(options.filter);
+  const name = suite.name.toLowerCase();
+  const wanted = alternatives(options);
   return cases.filter((entry) =>
     (!options.quick || entry.quick) &&
-    (suiteMatches || `${suite.name} ${entry.name}`.toLowerCase().includes(options.filter))
+    (wanted.length === 0 ||
+      wanted.some((filter) => name.includes(filter) || `${name} ${entry.name}`.toLowerCase().includes(filter)))
   );
 }
 
@@ -183,7 +200,9 @@ async function main(): Promise<void> {
   const offheap = await loadOffheap();
   if (typeof offheap === "string") note(offheap);
 
-  const suites = (await discoverSuites()).filter((suite) => selectsSuite(suite, options));
+  const discovered = await discoverSuites();
+  const names = discovered.map((suite) => suite.name.toLowerCase());
+  const suites = discovered.filter((suite) => selectsSuite(suite, options, names));
   if (suites.length === 0) throw new RangeError(`Cannot run the benchmarks: no suite matches "${options.filter}"`);
   const results: SuiteResult[] = [];
   let mitata: unknown = null;

@@ -6,7 +6,8 @@
 #
 #   bash bench/run.sh [--filter <text>] [--runtime deno|bun] [--quick] [--results <dir>] [--no-report]
 #
-#   --filter <text>   suites whose name contains <text>; "<suite> <more>" picks cases of one suite
+#   --filter <text>   suites whose name contains <text>; "<suite> <more>" picks cases of one suite;
+#                     a text naming no suite picks cases in any suite; "a|b" runs both
 #   --runtime <name>  only deno or only bun (default: both)
 #   --quick           one case per pattern, for a check in under a minute
 #   --results <dir>   where the JSON goes (default bench/results); the smoke test uses a temp dir
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=(--quick); shift ;;
     --results) results="${2:?--results needs a directory}"; shift 2 ;;
     --no-report) report=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done

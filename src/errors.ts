@@ -51,6 +51,8 @@ export class OffheapError extends Error {
   readonly status: number;
 
   /**
+   * Creates the error; the facade does this for every native failure, so user code rarely needs to.
+   *
    * @param code The failure's name.
    * @param message What was being done and why it failed.
    * @param status The native status code, if the failure came from the library.

@@ -13,6 +13,7 @@
  */
 import { do_not_optimize } from "mitata";
 import { loadOffheap } from "../lib/offheap.ts";
+import { library } from "../../src/ffi/load.ts";
 import { type Case, OFFHEAP, type Suite } from "../lib/suite.ts";
 
 const rows = 100_000;
@@ -37,8 +38,7 @@ const suite: Suite = {
     if (typeof offheap === "string") return offheap;
     const { heap, quantize, vectors } = offheap;
     if (typeof (vectors as { topK?: unknown }).topK !== "function") return "vectors has no topK yet";
-    const { loadLibrary } = offheap;
-    const native = loadLibrary().native;
+    const { native } = library(); // the facade's own FFI table: the empty call is offheap_abi_version
 
     const a = heap.alloc(dim * 4, { align: 64 }).f32();
     const b = heap.alloc(dim * 4, { align: 64 }).f32();

@@ -20,7 +20,7 @@ const isBun = "Bun" in globalThis;
 const bunFfiSpecifier = "bun:ffi";
 const bunFfi: BunFfi | undefined = isBun ? await import(bunFfiSpecifier) : undefined;
 
-let backend: Backend | undefined;
+let backend: (Backend & { path: string }) | undefined;
 
 /** Options for {@linkcode loadLibrary}. */
 export interface LoadOptions {
@@ -44,6 +44,14 @@ function defaultPath(): string {
   return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
 }
 
+/** The library {@linkcode loadLibrary} opened: where from, and through which runtime's FFI. */
+export interface LoadedLibrary {
+  /** The file the library was loaded from. */
+  readonly path: string;
+  /** The runtime whose FFI opened it. */
+  readonly runtime: "deno" | "bun";
+}
+
 /**
  * Opens liboffheap now, from `options.path` if given. Later calls return the already-open library;
  * asking for a different path after it is open throws.
@@ -54,7 +62,12 @@ function defaultPath(): string {
  * loadLibrary({ path: "/opt/offheap/liboffheap.so" });
  * ```
  */
-export function loadLibrary(options: LoadOptions = {}): Backend {
+export function loadLibrary(options: LoadOptions = {}): LoadedLibrary {
+  const opened = open(options);
+  return { path: opened.path, runtime: opened.runtime };
+}
+
+function open(options: LoadOptions): Backend & { path: string } {
   if (backend) {
     if (options.path !== undefined && options.path !== backend.path) {
       throw new Error(`Cannot load liboffheap from ${options.path}: already loaded from ${backend.path}`);
@@ -85,5 +98,5 @@ export function loadLibrary(options: LoadOptions = {}): Backend {
 
 /** The open library, opening it from the default places on first use. */
 export function library(): Backend {
-  return backend ?? loadLibrary();
+  return backend ?? open({});
 }

@@ -5,7 +5,8 @@
  *
  * Hot symbols take and return only `f64`, `u32`, `i32`, `f32` and `buffer` (typed arrays): those
  * stay on both runtimes' fast FFI paths. Addresses and sizes travel as f64 (exact, because the
- * allocator keeps every address below 2^47). See zig/src/ffi.zig for the C side.
+ * allocator keeps every address below 2^47). See zig/src/abi/ for the C side; test/abi_exports.test.ts
+ * checks that the library exports exactly these functions.
  *
  * @module
  */
@@ -20,7 +21,7 @@ export interface SymbolSpec {
 }
 
 /** The ABI version this facade was written against; the library must report the same. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** Every native symbol of liboffheap. */
 export const symbols = {
@@ -44,10 +45,10 @@ export const symbols = {
   offheap_tier_of: { parameters: ["f64"], result: "i32" },
   /** (address: f64, out: *[3]f64 base, length, kind 1 segment / 2 region) -> i32 status */
   offheap_mapping_of: { parameters: ["f64", "buffer"], result: "i32" },
-  /** () -> u32 number of f64 fields `offheap_stats` writes */
-  offheap_stats_field_count: { parameters: [], result: "u32" },
-  /** (out: [*]f64, capacity: u32) -> i32 fields written, or a negative status */
+  /** (out: [*]f64, capacity: u32) -> i32 fields written (named by offheap_layout 0), or a negative status */
   offheap_stats: { parameters: ["buffer", "u32"], result: "i32" },
+  /** (which: u32 0 stats, 1 threads, 2 config, 3 alloc flags, out: [*]u8, capacity: u32) -> i32 byte length of its JSON, or a negative status */
+  offheap_layout: { parameters: ["u32", "buffer", "u32"], result: "i32" },
   /** (size: f64, alignment: u32, flags: u32, node: i32 or -1) -> f64 address, or a negative status */
   offheap_alloc_ex: { parameters: ["f64", "u32", "u32", "i32"], result: "f64" },
   /** () -> f64 bytes of cached regions given back to the OS */
@@ -68,7 +69,7 @@ export const symbols = {
   offheap_numa_nodes: { parameters: ["buffer", "u32"], result: "i32" },
   /** () -> i32 NUMA node of the calling thread's CPU */
   offheap_current_node: { parameters: [], result: "i32" },
-  /** (out: [*]f64, capacity: u32) -> i32 fields of the effective options (see zig/src/ffi.zig) */
+  /** (out: [*]f64, capacity: u32) -> i32 fields of the effective options (names: offheap_layout 2; zig/src/config.zig) */
   offheap_config: { parameters: ["buffer", "u32"], result: "i32" },
   /** (size: f64) -> f64 address of a bare anonymous mmap (benchmark baseline), or a negative status */
   offheap_os_map: { parameters: ["f64"], result: "f64" },
@@ -78,7 +79,7 @@ export const symbols = {
   offheap_resident_bytes: { parameters: [], result: "f64" },
   /** () -> i32 SIMD level: 0 baseline, 1 avx2, 2 avx512 */
   offheap_simd_level: { parameters: [], result: "i32" },
-  // Vector kernels (zig/src/ffi_vectors.zig). Element types f32, f16, i8, binary; each has its own
+  // Vector kernels (zig/src/abi/vectors.zig). Element types f32, f16, i8, binary; each has its own
   // symbols so that every call site sees exactly one native function.
   /** (a: [*]f32, b: [*]f32, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
   offheap_score_f32: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
@@ -143,10 +144,8 @@ export const symbols = {
   /** (a: [*]f32, b: [*]f32, len: u32) -> f32 */
   offheap_dot_f32: { parameters: ["buffer", "buffer", "u32"], result: "f32" },
 
-  // --- Workers (issue 4): thread-heap ownership; zig/src/ffi_threads.zig ---
-  /** () -> u32 number of f64 fields `offheap_threads_stats` writes */
-  offheap_threads_field_count: { parameters: [], result: "u32" },
-  /** (out: [*]f64, capacity: u32) -> i32 fields written, or a negative status */
+  // --- Workers (issue 4): thread-heap ownership; zig/src/abi/threads.zig ---
+  /** (out: [*]f64, capacity: u32) -> i32 fields written (named by offheap_layout 1), or a negative status */
   offheap_threads_stats: { parameters: ["buffer", "u32"], result: "i32" },
   /** () -> f64 bytes of empty pages returned to the OS */
   offheap_threads_collect: { parameters: [], result: "f64" },

@@ -1,13 +1,15 @@
 /**
  * Allocation options, both ways across the FFI: {@linkcode AllocOptions} checked and encoded into
  * the flags word and node of `offheap_alloc_ex`, and the library's effective settings
- * (`offheap_config`) decoded into {@linkcode HeapOptions}. The `offheap_config` decoding stays in
- * this one function so that its positional layout can be replaced by names read from the library.
+ * (`offheap_config`) decoded into {@linkcode HeapOptions}. Both read the layouts the library
+ * declares once (the flags word in zig/src/abi/memory.zig, the options table in zig/src/config.zig)
+ * through `offheap_layout`, so no bit position or field order is copied here.
  *
  * @module
  */
 import { library } from "../ffi/load.ts";
-import { describe, expectNumber } from "../errors.ts";
+import { describe, expectNumber, unwrap } from "../errors.ts";
+import { layout } from "../ffi/layout.ts";
 // deno-lint-ignore no-unused-vars -- referenced by the {@linkcode Heap.alloc} links below
 import type { Heap } from "./heap.ts";
 
@@ -76,12 +78,6 @@ export const ALIGN_MAX = 4096;
 /** The largest alignment of the huge tier. */
 export const ALIGN_HUGE_MAX = 2 * 1024 * 1024;
 
-/** Flag bits of `offheap_alloc_ex` (zig/src/ffi.zig `Flags`). */
-const FLAG_ZERO = 1;
-const FLAG_COLLAPSE = 1 << 7;
-const HUGE_MODES: readonly HugeMode[] = ["auto", "always", "never"];
-const NUMA_POLICIES: readonly NumaPolicy[] = ["local", "interleave", "preferred"];
-const ADVICES: readonly Advice[] = ["sequential", "random", "willneed"];
 /** The NUMA modes, in `offheap_policy_of` order. */
 export const NUMA_MODES: readonly NumaMode[] = ["default", "preferred", "bind", "interleave", "local"];
 
@@ -96,12 +92,13 @@ export function checkAlign(action: string, align: unknown, limit = ALIGN_MAX): n
   return align;
 }
 
-function choice<T extends string>(name: string, value: unknown, allowed: readonly T[]): number {
+/** The code of choice `value` among `allowed`: 0 when not given, else 1 + its index. */
+function choice(name: string, value: unknown, allowed: readonly string[]): number {
   if (value === undefined) return 0;
   if (typeof value !== "string") {
     throw new TypeError(`Cannot allocate: ${name} must be a string, got ${typeof value} ${describe(value)}`);
   }
-  const index = allowed.indexOf(value as T);
+  const index = allowed.indexOf(value);
   if (index < 0) {
     const list = allowed.map((entry) => JSON.stringify(entry)).join(", ");
     throw new RangeError(`Cannot allocate: ${name} must be one of ${list}, got ${describe(value)}`);
@@ -109,46 +106,48 @@ function choice<T extends string>(name: string, value: unknown, allowed: readonl
   return index + 1;
 }
 
-function flag(name: string, value: unknown, bit: number): number {
+function flag(name: string, value: unknown): number {
   if (value === undefined || value === false) return 0;
-  if (value === true) return bit;
+  if (value === true) return 1;
   throw new TypeError(`Cannot allocate: ${name} must be a boolean, got ${typeof value} ${describe(value)}`);
 }
 
-function checkNode(node: unknown, numa: number): number {
+function checkNode(node: unknown, numa: string | undefined): number {
   if (node === undefined) return -1;
   expectNumber("allocate", "node", node);
   if (!Number.isInteger(node) || node < 0 || node > 1023) {
     throw new RangeError(`Cannot allocate: node must be a NUMA node number (0 to 1023), got ${describe(node)}`);
   }
-  if (numa === 1 || numa === 2) {
-    throw new RangeError(`Cannot allocate: node ${node} cannot be combined with numa ${NUMA_POLICIES[numa - 1]}`);
+  if (numa === "local" || numa === "interleave") {
+    throw new RangeError(`Cannot allocate: node ${node} cannot be combined with numa ${numa}`);
   }
   return node;
 }
 
-/** The flags word and node of `offheap_alloc_ex`; throws for every invalid option. */
+/**
+ * The flags word and node of `offheap_alloc_ex`; throws for every invalid option. The word's fields
+ * (name, bit position, and the values of each choice) come from the library's own declaration.
+ */
 export function encodeOptions(options: AllocOptions): { flags: number; node: number } {
-  const huge = choice("huge", options.huge, HUGE_MODES);
-  const numa = choice("numa", options.numa, NUMA_POLICIES);
-  const advice = choice("advice", options.advice, ADVICES);
-  const node = checkNode(options.node, numa);
-  const flags = flag("zero", options.zero, FLAG_ZERO) | flag("collapse", options.collapse, FLAG_COLLAPSE) |
-    (huge << 1) | (numa << 3) | (advice << 5);
+  let flags = 0;
+  for (const field of layout("allocFlags")) {
+    const value = (options as Record<string, unknown>)[field.name];
+    const code = field.values ? choice(field.name, value, field.values) : flag(field.name, value);
+    flags |= code << field.shift;
+  }
+  const node = checkNode(options.node, options.numa);
   return { flags, node };
 }
 
-/** Reads and decodes the library's effective options (`offheap_config`, positional f64 fields). */
+/** Reads the library's effective options, by the names and types it declares for them. */
 export function readOptions(): HeapOptions {
-  const out = new Float64Array(16);
-  library().native.offheap_config(out, out.length);
-  return {
-    cacheBudgetBytes: out[0],
-    decayMs: out[1],
-    hugeThresholdBytes: out[2],
-    numa: NUMA_POLICIES[out[3]],
-    poison: out[4] !== 0,
-    huge: HUGE_MODES[out[5]],
-    hugetlbRetryMs: out[6],
-  };
+  const fields = layout("config");
+  const out = new Float64Array(fields.length);
+  unwrap(library().native.offheap_config(out, out.length), "read options", `capacity ${out.length}`);
+  const result: Record<string, number | boolean | string> = {};
+  fields.forEach((field, index) => {
+    const value = out[index];
+    result[field.name] = field.type === "boolean" ? value !== 0 : field.values ? field.values[value] : value;
+  });
+  return result as unknown as HeapOptions;
 }

@@ -13,15 +13,15 @@ import { expectNumber, unwrap } from "../errors.ts";
 import { type Tier, TIERS } from "./stats.ts";
 import { NUMA_MODES, type NumaMode } from "./options.ts";
 
-/** What backs a buffer's pages, in `offheap_backing_of` order. */
-export const BACKINGS = ["4k", "thp", "hugetlb-2m", "hugetlb-1g"] as const;
-
 /**
  * What backs an allocation's pages: `"4k"` ordinary pages, `"thp"` an ordinary mapping advised for
  * transparent hugepages (the kernel decides page by page), `"hugetlb-2m"` / `"hugetlb-1g"` reserved
  * hugetlb pages.
  */
-export type Backing = typeof BACKINGS[number];
+export type Backing = "4k" | "thp" | "hugetlb-2m" | "hugetlb-1g";
+
+/** What backs a buffer's pages, in `offheap_backing_of` order. */
+export const BACKINGS: readonly Backing[] = ["4k", "thp", "hugetlb-2m", "hugetlb-1g"];
 
 /** The backing of the live allocation at `address`. */
 export function backingAt(address: number, action: string): Backing {

@@ -1,17 +1,19 @@
 /**
- * Decodes the library's merged allocation counters (`offheap_stats`) into a typed object. The field
- * order is the ABI of zig/src/stats.zig: per tier, then process-wide fields.
+ * Decodes the library's merged allocation counters (`offheap_stats`) into a typed object, by the
+ * field names the library declares once (zig/src/stats/fields.zig, read through `offheap_layout`):
+ * a new counter is one line there and one property of {@linkcode HeapStats} here.
  *
  * @module
  */
 import { library } from "../ffi/load.ts";
+import { decodeFields, layout } from "../ffi/layout.ts";
 import { unwrap } from "../errors.ts";
 
-/** The allocator tiers, in the order the library numbers them. */
-export const TIERS = ["small", "medium", "mapped", "huge"] as const;
-
 /** A tier: small (< 1 KiB), medium (1-16 KiB), mapped (16 KiB - 2 MiB), huge (> 2 MiB). */
-export type Tier = typeof TIERS[number];
+export type Tier = "small" | "medium" | "mapped" | "huge";
+
+/** The allocator tiers, in the order the library numbers them. */
+export const TIERS: readonly Tier[] = ["small", "medium", "mapped", "huge"];
 
 /** Counters of one tier, summed over every thread. */
 export interface TierStats {
@@ -94,56 +96,10 @@ export interface HeapStats {
   leakedBuffers: number;
 }
 
-const TIER_FIELDS = ["allocs", "frees", "liveBytes", "bytesAllocated", "bytesFreed"] as const;
-const GLOBAL_FIELDS = ["segmentsMapped", "segmentBytesMapped", "regionBytesMapped", "threadHeaps"] as const;
-// Appended in ABI 2 (zig/src/stats.zig `tier_fields_2`, `global_fields_2`), then the per-node bytes.
-const TIER_FIELDS_2 = [
-  "peakBytes",
-  "mappedBytes",
-  "cacheHits",
-  "cacheMisses",
-  "bytesPurged",
-  "hugetlbPages",
-  "thpAdvisedBytes",
-] as const;
-const GLOBAL_FIELDS_2 = [
-  "cachedBytes",
-  "cachedRegions",
-  "osMapCalls",
-  "osUnmapCalls",
-  "hugetlbPages2m",
-  "hugetlbPages1g",
-  "numaNodes",
-  "interleavedBytes",
-] as const;
-const NODE_STATS_MAX = 8;
-// Appended after the per-node bytes (zig/src/stats.zig `global_fields_3`).
-const GLOBAL_FIELDS_3 = ["stashedBytes", "stashedRegions", "stashHits"] as const;
-
-/** Reads and decodes the counters. `leakedBuffers` is supplied by the caller. */
+/** Reads and decodes the counters by the names the library gives them. `leakedBuffers` is supplied by the caller. */
 export function readStats(leakedBuffers: number): HeapStats {
-  const { native } = library();
-  const fieldCount = native.offheap_stats_field_count();
-  const out = new Float64Array(fieldCount);
-  unwrap(native.offheap_stats(out, fieldCount), "read stats", `capacity ${fieldCount}`);
-  const tiers = {} as Record<Tier, TierStats>;
-  TIERS.forEach((tier, t) => {
-    const entry = {} as TierStats;
-    TIER_FIELDS.forEach((field, f) => entry[field] = out[t * TIER_FIELDS.length + f]);
-    tiers[tier] = entry;
-  });
-  const globalBase = TIERS.length * TIER_FIELDS.length;
-  const stats = { tiers, leakedBuffers } as HeapStats;
-  GLOBAL_FIELDS.forEach((field, f) => stats[field] = out[globalBase + f]);
-  const tierBase2 = globalBase + GLOBAL_FIELDS.length;
-  TIERS.forEach((tier, t) => {
-    TIER_FIELDS_2.forEach((field, f) => tiers[tier][field] = out[tierBase2 + t * TIER_FIELDS_2.length + f]);
-  });
-  const globalBase2 = tierBase2 + TIERS.length * TIER_FIELDS_2.length;
-  GLOBAL_FIELDS_2.forEach((field, f) => stats[field] = out[globalBase2 + f]);
-  const nodeBase = globalBase2 + GLOBAL_FIELDS_2.length;
-  stats.bytesByNode = Array.from(out.subarray(nodeBase, nodeBase + NODE_STATS_MAX));
-  const globalBase3 = nodeBase + NODE_STATS_MAX;
-  GLOBAL_FIELDS_3.forEach((field, f) => stats[field] = out[globalBase3 + f]);
-  return stats;
+  const names = layout("stats");
+  const out = new Float64Array(names.length);
+  unwrap(library().native.offheap_stats(out, out.length), "read stats", `capacity ${out.length}`);
+  return { ...decodeFields(names, out), leakedBuffers } as unknown as HeapStats;
 }

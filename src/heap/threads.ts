@@ -8,6 +8,7 @@
  * @module
  */
 import { library } from "../ffi/load.ts";
+import { decodeFields, layout } from "../ffi/layout.ts";
 import { unwrap } from "../errors.ts";
 
 /** A snapshot of the thread heaps of the process. */
@@ -36,18 +37,6 @@ export interface ThreadHeapStats {
   pinsDropped: number;
 }
 
-const FIELDS = [
-  "heaps",
-  "activeHeaps",
-  "abandonedHeaps",
-  "adoptions",
-  "reclaimedDead",
-  "abandonedByHint",
-  "purgedBytes",
-  "pinOwners",
-  "pinsDropped",
-] as const;
-
 /**
  * Counts the thread heaps by owner state, and the adoption events so far.
  *
@@ -62,13 +51,10 @@ const FIELDS = [
  * ```
  */
 export function threadHeapStats(): ThreadHeapStats {
-  const { native } = library();
-  const count = native.offheap_threads_field_count();
-  const out = new Float64Array(count);
-  unwrap(native.offheap_threads_stats(out, count), "read thread heap stats", `capacity ${count}`);
-  const stats = {} as ThreadHeapStats;
-  FIELDS.forEach((field, index) => stats[field] = out[index]);
-  return stats;
+  const names = layout("threads");
+  const out = new Float64Array(names.length);
+  unwrap(library().native.offheap_threads_stats(out, out.length), "read thread heap stats", `capacity ${out.length}`);
+  return decodeFields(names, out) as unknown as ThreadHeapStats;
 }
 
 /**

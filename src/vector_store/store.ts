@@ -79,6 +79,8 @@ export class VectorStore {
   #query: VectorArray;
 
   /**
+   * Creates an empty store; rows live in off-heap memory that grows as rows are added.
+   *
    * @param options Dimensions, element types, metric and placement.
    * @throws {TypeError} If an option has the wrong type, or `storage` cannot hold `type`.
    * @throws {RangeError} If `dim`, `capacity` or `scale` is out of range, or `metric` is unknown.

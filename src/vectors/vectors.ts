@@ -29,11 +29,11 @@ import { METRICS, type VectorArray } from "./elements.ts";
 import type { CrossOptions, Matrix, MatrixAddress, ScanOptions } from "./scan.ts";
 import { cross, many, native, pair, type SearchResult, streamSum, topK } from "./kernels.ts";
 
-/** The kernel levels, in the order the library numbers them. */
-const LEVELS = ["baseline", "avx2", "avx512", "neon"] as const;
-
 /** A SIMD level the kernels can run at. */
-export type SimdLevel = typeof LEVELS[number];
+export type SimdLevel = "baseline" | "avx2" | "avx512" | "neon";
+
+/** The kernel levels, in the order the library numbers them. */
+const LEVELS: readonly SimdLevel[] = ["baseline", "avx2", "avx512", "neon"];
 
 /** Vector kernels. */
 export interface Vectors {
