@@ -6,7 +6,7 @@
  * @module
  */
 
-/** The native status codes (zig/src/status.zig), by their negative value. */
+/** The native status codes (zig/src/support/status.zig), by their negative value. */
 const STATUS_NAMES: Record<number, OffheapErrorCode> = {
   [-1]: "OUT_OF_MEMORY",
   [-2]: "INVALID_SIZE",

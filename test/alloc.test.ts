@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { heap, OffheapBuffer } from "../mod.ts";
 import { residentBytes, test } from "./harness.ts";
 
-/** Every class size of zig/src/size_class.zig up to the medium limit. */
+/** Every class size of zig/src/alloc/size_class.zig up to the medium limit. */
 const CLASS_SIZES = (() => {
   const sizes: number[] = [];
   for (let size = 16; size <= 128; size += 16) sizes.push(size);

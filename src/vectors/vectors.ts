@@ -1,6 +1,6 @@
 /**
  * Vector math run by the SIMD kernels the library chose for this CPU at load (see
- * zig/src/ffi_vectors.zig): pair scores, one-to-many and many-to-many scans, and top-k selection
+ * zig/src/abi/vectors.zig): pair scores, one-to-many and many-to-many scans, and top-k selection
  * inside the scan.
  *
  * The element type follows the typed array:

@@ -28,6 +28,7 @@ test {
     _ = @import("alloc/segment_map.zig");
     _ = @import("alloc/segment.zig");
     _ = @import("alloc/thread_heap.zig");
+    _ = @import("alloc/heap_registry.zig");
     _ = @import("alloc/abandon.zig");
     _ = @import("alloc/threads_test.zig");
     _ = @import("alloc/region.zig");

@@ -28,7 +28,7 @@ const Reading = struct {
 };
 
 fn read(field: Field, reading: *const Reading) u64 {
-    const events = &thread_heap.events;
+    const events = thread_heap.events;
     return switch (field) {
         .heaps => reading.census.heaps,
         .activeHeaps => reading.census.active,
