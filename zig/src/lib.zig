@@ -8,8 +8,8 @@
 //!   support/  the status codes and a spin lock, used by every layer
 //!   config.zig  the options table
 //!
-//! The comptime block references every ABI file so that its exports are linked; the test block lists
-//! every file so that `zig build test` runs their inline tests.
+//! The comptime block references every ABI file so that its exports are linked (which also brings in
+//! their inline tests); the test block lists every other file so that `zig build test` runs theirs.
 comptime {
     _ = @import("abi/memory.zig");
     _ = @import("abi/queries.zig");
@@ -45,12 +45,6 @@ test {
     _ = @import("stats/threads.zig");
     _ = @import("stats/resident.zig");
     _ = @import("abi/args.zig");
-    _ = @import("abi/memory.zig");
-    _ = @import("abi/queries.zig");
-    _ = @import("abi/pins.zig");
-    _ = @import("abi/layout.zig");
-    _ = @import("abi/threads.zig");
-    _ = @import("abi/vectors.zig");
     _ = @import("simd/cpu.zig");
     _ = @import("simd/dispatch.zig");
     _ = @import("simd/metric.zig");

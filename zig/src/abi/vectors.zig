@@ -58,10 +58,6 @@ const status = @import("../support/status.zig");
 const Error = status.Error;
 const ElementType = metric.ElementType;
 const Metric = metric.Metric;
-const dimArgument = args.dim;
-const metricArgument = args.metricOf;
-const extentBytes = args.extentBytes;
-const statusOf = args.statusOf;
 
 /// Where the rows come from: a typed array, or an off-heap address.
 const Rows = union(enum) {
@@ -84,44 +80,44 @@ fn Exports(comptime t: ElementType) type {
         fn score(a: ?[*]const T, b: ?[*]const T, dim: u32, metric_code: u32) callconv(.c) f32 {
             const left = a orelse return std.math.nan(f32);
             const right = b orelse return std.math.nan(f32);
-            _ = dimArgument(dim) catch return std.math.nan(f32);
-            const m = metricArgument(t, metric_code) catch return std.math.nan(f32);
+            _ = args.dim(dim) catch return std.math.nan(f32);
+            const m = args.metricOf(t, metric_code) catch return std.math.nan(f32);
             const kernel = dispatch.kernels().pairOf(t, m) orelse return std.math.nan(f32);
             return kernel(@ptrCast(left), @ptrCast(right), dim);
         }
 
         fn many(query: ?[*]const T, rows: ?[*]const T, row_count: u32, dim: u32, stride: u32, metric_code: u32, out: ?[*]f32) callconv(.c) i32 {
-            return statusOf(manyChecked(query, .{ .pointer = @ptrCast(rows) }, row_count, dim, stride, metric_code, out));
+            return args.statusOf(manyChecked(query, .{ .pointer = @ptrCast(rows) }, row_count, dim, stride, metric_code, out));
         }
 
         fn manyAt(query: ?[*]const T, rows_address: f64, row_count: u32, dim: u32, stride: u32, metric_code: u32, out: ?[*]f32) callconv(.c) i32 {
-            return statusOf(manyChecked(query, .{ .address = rows_address }, row_count, dim, stride, metric_code, out));
+            return args.statusOf(manyChecked(query, .{ .address = rows_address }, row_count, dim, stride, metric_code, out));
         }
 
         fn manyChecked(query: ?[*]const T, rows: Rows, row_count: u32, dim: u32, stride: u32, metric_code: u32, out: ?[*]f32) Error!u32 {
             const query_pointer = query orelse return error.InvalidArgument;
             const target = out orelse return error.InvalidArgument;
-            const m = try metricArgument(t, metric_code);
-            const rows_pointer = try rows.resolve(try extentBytes(row_count, try dimArgument(dim), stride, size));
+            const m = try args.metricOf(t, metric_code);
+            const rows_pointer = try rows.resolve(try args.extentBytes(row_count, try args.dim(dim), stride, size));
             const kernel = dispatch.kernels().manyOf(t, m) orelse return error.InvalidArgument;
             if (row_count > 0) kernel(@ptrCast(query_pointer), rows_pointer, row_count, dim, stride, target);
             return 0;
         }
 
         fn cross(queries: ?[*]const T, query_count: u32, rows: ?[*]const T, row_count: u32, dim: u32, stride: u32, metric_code: u32, out: ?[*]f32) callconv(.c) i32 {
-            return statusOf(crossChecked(queries, query_count, .{ .pointer = @ptrCast(rows) }, row_count, dim, stride, metric_code, out));
+            return args.statusOf(crossChecked(queries, query_count, .{ .pointer = @ptrCast(rows) }, row_count, dim, stride, metric_code, out));
         }
 
         fn crossAt(queries: ?[*]const T, query_count: u32, rows_address: f64, row_count: u32, dim: u32, stride: u32, metric_code: u32, out: ?[*]f32) callconv(.c) i32 {
-            return statusOf(crossChecked(queries, query_count, .{ .address = rows_address }, row_count, dim, stride, metric_code, out));
+            return args.statusOf(crossChecked(queries, query_count, .{ .address = rows_address }, row_count, dim, stride, metric_code, out));
         }
 
         fn crossChecked(queries: ?[*]const T, query_count: u32, rows: Rows, row_count: u32, dim: u32, stride: u32, metric_code: u32, out: ?[*]f32) Error!u32 {
             const queries_pointer = queries orelse return error.InvalidArgument;
             const target = out orelse return error.InvalidArgument;
-            const m = try metricArgument(t, metric_code);
-            const rows_pointer = try rows.resolve(try extentBytes(row_count, try dimArgument(dim), stride, size));
-            _ = try extentBytes(query_count, dim, dim, size);
+            const m = try args.metricOf(t, metric_code);
+            const rows_pointer = try rows.resolve(try args.extentBytes(row_count, try args.dim(dim), stride, size));
+            _ = try args.extentBytes(query_count, dim, dim, size);
             const kernel = dispatch.kernels().manyOf(t, m) orelse return error.InvalidArgument;
             batch.score(.{
                 .many = kernel,
@@ -137,11 +133,11 @@ fn Exports(comptime t: ElementType) type {
         }
 
         fn topK(query: ?[*]const T, rows: ?[*]const T, row_count: u32, dim: u32, stride: u32, metric_code: u32, k: u32, out_ids: ?[*]u32, out_scores: ?[*]f32) callconv(.c) i32 {
-            return statusOf(topKChecked(query, .{ .pointer = @ptrCast(rows) }, row_count, dim, stride, metric_code, k, out_ids, out_scores));
+            return args.statusOf(topKChecked(query, .{ .pointer = @ptrCast(rows) }, row_count, dim, stride, metric_code, k, out_ids, out_scores));
         }
 
         fn topKAt(query: ?[*]const T, rows_address: f64, row_count: u32, dim: u32, stride: u32, metric_code: u32, k: u32, out_ids: ?[*]u32, out_scores: ?[*]f32) callconv(.c) i32 {
-            return statusOf(topKChecked(query, .{ .address = rows_address }, row_count, dim, stride, metric_code, k, out_ids, out_scores));
+            return args.statusOf(topKChecked(query, .{ .address = rows_address }, row_count, dim, stride, metric_code, k, out_ids, out_scores));
         }
 
         fn topKChecked(query: ?[*]const T, rows: Rows, row_count: u32, dim: u32, stride: u32, metric_code: u32, k: u32, out_ids: ?[*]u32, out_scores: ?[*]f32) Error!u32 {
@@ -149,8 +145,8 @@ fn Exports(comptime t: ElementType) type {
             const ids = out_ids orelse return error.InvalidArgument;
             const scores = out_scores orelse return error.InvalidArgument;
             if (k < 1 or k > topk.k_max or k > row_count) return error.InvalidArgument;
-            const m = try metricArgument(t, metric_code);
-            const rows_pointer = try rows.resolve(try extentBytes(row_count, try dimArgument(dim), stride, size));
+            const m = try args.metricOf(t, metric_code);
+            const rows_pointer = try rows.resolve(try args.extentBytes(row_count, try args.dim(dim), stride, size));
             const kernel = dispatch.kernels().manyOf(t, m) orelse return error.InvalidArgument;
             return topk.select(.{
                 .many = kernel,
@@ -187,7 +183,7 @@ pub export fn offheap_simd_level() i32 {
 pub export fn offheap_dot_f32(a: ?[*]const f32, b: ?[*]const f32, len: u32) f32 {
     const left = a orelse return std.math.nan(f32);
     const right = b orelse return std.math.nan(f32);
-    _ = dimArgument(len) catch return std.math.nan(f32);
+    _ = args.dim(len) catch return std.math.nan(f32);
     const kernel = dispatch.kernels().pairOf(.f32, .dot) orelse return std.math.nan(f32);
     return kernel(@ptrCast(left), @ptrCast(right), len);
 }
