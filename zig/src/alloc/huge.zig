@@ -10,6 +10,8 @@
 //! `retry_ms` (OFFHEAP_HUGETLB_RETRY_MS) have passed or `trim()` forgets the failures.
 const std = @import("std");
 const builtin = @import("builtin");
+/// Only the race test uses the kernel directly: it stands for another library's mmap, which does not
+/// go through offheap's OS layer.
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const os = @import("../os/os.zig");

@@ -6,6 +6,7 @@
 //! page a thread allocates from is thread_heap.zig's business.
 const std = @import("std");
 const assert = std.debug.assert;
+const check = @import("../support/assert.zig");
 const os = @import("../os/os.zig");
 const segment_map = @import("segment_map.zig");
 const size_class = @import("size_class.zig");
@@ -93,18 +94,18 @@ pub const Page = struct {
     /// Takes a block from the local free list, or carves a fresh one. Null when the page is full as
     /// far as the owner knows (remote frees not collected yet).
     pub inline fn take(page: *Page) ?usize {
-        assert(page.used_blocks <= page.carved_blocks);
-        assert(page.carved_blocks <= page.capacity_blocks);
+        check.internal(page.used_blocks <= page.carved_blocks);
+        check.internal(page.carved_blocks <= page.capacity_blocks);
         if (page.free_list) |block| {
             const address = @intFromPtr(block);
             // A free block lies on a block boundary of this page and carries its cookie.
-            assert(address >= page.start());
-            assert((address - page.start()) % page.block_bytes == 0);
-            assert(block.cookie == cookieFor(address));
+            check.internal(address >= page.start());
+            check.internal((address - page.start()) % page.block_bytes == 0);
+            if (check.enabled) assert(block.cookie == cookieFor(address));
             page.free_list = block.next;
             page.used_blocks += 1;
             block.cookie = 0;
-            assert(page.used_blocks <= page.carved_blocks);
+            check.internal(page.used_blocks <= page.carved_blocks);
             return address;
         }
         if (page.carved_blocks < page.capacity_blocks) {
@@ -113,20 +114,20 @@ pub const Page = struct {
             page.used_blocks += 1;
             // A recycled page may hold an old cookie exactly here; a live block must never carry one.
             @as(*FreeBlock, @ptrFromInt(address)).cookie = 0;
-            assert(page.used_blocks <= page.carved_blocks);
+            check.internal(page.used_blocks <= page.carved_blocks);
             return address;
         }
-        assert(page.used_blocks == page.capacity_blocks);
+        check.internal(page.used_blocks == page.capacity_blocks);
         return null;
     }
 
     /// Owner-side free of a block already validated by `Segment.locate`.
     pub inline fn putLocal(page: *Page, address: usize) void {
         assert(page.used_blocks > 0);
-        assert(page.used_blocks <= page.carved_blocks);
-        assert(address >= page.start());
-        assert((address - page.start()) % page.block_bytes == 0);
-        assert(address - page.start() < @as(usize, page.carved_blocks) * page.block_bytes);
+        check.internal(page.used_blocks <= page.carved_blocks);
+        check.internal(address >= page.start());
+        check.internal((address - page.start()) % page.block_bytes == 0);
+        check.internal(address - page.start() < @as(usize, page.carved_blocks) * page.block_bytes);
         const block: *FreeBlock = @ptrFromInt(address);
         block.* = .{ .next = page.free_list, .cookie = cookieFor(address) };
         page.free_list = block;

@@ -11,6 +11,7 @@
 //! mapped or huge region (the pointer is its out-of-band descriptor, which may cover many chunks).
 const std = @import("std");
 const assert = std.debug.assert;
+const check = @import("../support/assert.zig");
 const os = @import("../os/os.zig");
 
 pub const chunk_shift: u6 = 22;
@@ -70,8 +71,8 @@ pub fn retract(start: usize, len_bytes: usize) void {
 pub inline fn decode(raw: usize) Entry {
     const entry: Entry = .{ .kind = @fromBackingInt(@as(u2, @truncate(raw))), .pointer = raw & ~@as(usize, 0b11) };
     // An empty entry is all zero; a published one names a segment or region below the limit.
-    assert((entry.kind == .none) == (raw == 0));
-    assert(entry.pointer < os.address_limit);
+    check.internal((entry.kind == .none) == (raw == 0));
+    check.internal(entry.pointer < os.address_limit);
     return entry;
 }
 
@@ -80,7 +81,7 @@ pub fn lookup(address: usize) Entry {
     if (address >= os.address_limit) return .{ .kind = .none, .pointer = 0 };
     const entries = table.load(.acquire) orelse return .{ .kind = .none, .pointer = 0 };
     const index = address >> chunk_shift;
-    assert(index < entry_count);
+    check.internal(index < entry_count);
     return decode(entries[index].load(.acquire));
 }
 
