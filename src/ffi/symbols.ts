@@ -151,6 +151,32 @@ export const symbols = {
   offheap_threads_collect: { parameters: [], result: "f64" },
   /** () -> i32 0; abandons the calling thread's heap for the next thread to adopt */
   offheap_thread_release: { parameters: [], result: "i32" },
+
+  // --- Cache: zig/src/abi/cache.zig. A handle is a u32 id; keys arrive encoded (a type tag, then bytes) ---
+  /** (max_bytes: f64, max_entries: f64 0 = unlimited, policy: u32 0 lru 1 lfu 2 fifo 3 adaptive, ttl_ms: f64 0 = none, shards: u32) -> f64 handle, or a negative status */
+  offheap_cache_create: { parameters: ["f64", "f64", "u32", "f64", "u32"], result: "f64" },
+  /** (handle: u32) -> i32 status; one more owner (a Worker that opened the cache) */
+  offheap_cache_retain: { parameters: ["u32"], result: "i32" },
+  /** (handle: u32) -> i32 status; the last release frees every entry and the cache */
+  offheap_cache_release: { parameters: ["u32"], result: "i32" },
+  /** (handle: u32, key: [*]u8, key_len: u32, value: [*]u8, value_len: u32, ttl_ms: f64 -1 default 0 never) -> i32 0 stored, 1 not admitted, or a negative status */
+  offheap_cache_set: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "f64"], result: "i32" },
+  /** (handle: u32, key: [*]u8, key_len: u32, out: [*]u8, out_capacity: u32, flags: u32 bit0 peek) -> i32 value length (copied if it fits), NOT_FOUND (-10), or a negative status */
+  offheap_cache_get: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "u32"], result: "i32" },
+  /** (handle: u32, key: [*]u8, key_len: u32) -> i32 1 deleted, 0 absent, or a negative status */
+  offheap_cache_delete: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  /** (handle: u32) -> i32 status */
+  offheap_cache_clear: { parameters: ["u32"], result: "i32" },
+  /** (handle: u32, key: [*]u8, key_len: u32) -> f64 ms left, -1 for no TTL, NOT_FOUND (-10), or a negative status */
+  offheap_cache_remaining_ttl: { parameters: ["u32", "buffer", "u32"], result: "f64" },
+  /** (handle: u32) -> f64 expired entries removed, or a negative status */
+  offheap_cache_purge_stale: { parameters: ["u32"], result: "f64" },
+  /** (handle: u32, out: [*]f64, capacity: u32) -> i32 fields written (named by offheap_layout 4), or a negative status */
+  offheap_cache_stats: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  /** (handle: u32, out: [*]u8, capacity: f64) -> f64 bytes of the whole dump (written only if it fits), or a negative status */
+  offheap_cache_export: { parameters: ["u32", "buffer", "f64"], result: "f64" },
+  /** (handle: u32, now_ms: f64) -> i32 status; switches the cache to a manual clock (tests) */
+  offheap_cache_set_clock: { parameters: ["u32", "f64"], result: "i32" },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The table's type. */

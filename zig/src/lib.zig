@@ -3,6 +3,7 @@
 //!   abi/      the only `export fn`s, grouped by area; args.zig decodes every argument once
 //!   alloc/    the allocator: size classes, segments, thread heaps, regions and their caches, pins
 //!   simd/     the vector kernels (one object per CPU level), their dispatch, and top-k
+//!   cache/    the off-heap cache: entries, hash index, policies (LRU, LFU, FIFO, W-TinyLFU), shards
 //!   stats/    the counters, their one declared field list, and resident bytes
 //!   os/       every system call, behind one contract (Linux today)
 //!   support/  the status codes and a spin lock, used by every layer
@@ -17,11 +18,13 @@ comptime {
     _ = @import("abi/layout.zig");
     _ = @import("abi/threads.zig");
     _ = @import("abi/vectors.zig");
+    _ = @import("abi/cache.zig");
 }
 
 test {
     _ = @import("support/status.zig");
     _ = @import("support/spin_lock.zig");
+    _ = @import("support/assert.zig");
     _ = @import("config.zig");
     _ = @import("os/os.zig");
     _ = @import("alloc/size_class.zig");
@@ -40,6 +43,15 @@ test {
     _ = @import("alloc/pin_owner.zig");
     _ = @import("alloc/lookup.zig");
     _ = @import("alloc/heap.zig");
+    _ = @import("cache/hash.zig");
+    _ = @import("cache/entry.zig");
+    _ = @import("cache/list.zig");
+    _ = @import("cache/index.zig");
+    _ = @import("cache/sketch.zig");
+    _ = @import("cache/policy.zig");
+    _ = @import("cache/shard.zig");
+    _ = @import("cache/cache.zig");
+    _ = @import("cache/fields.zig");
     _ = @import("stats/counters.zig");
     _ = @import("stats/fields.zig");
     _ = @import("stats/threads.zig");

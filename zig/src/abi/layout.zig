@@ -37,6 +37,8 @@ pub const Layout = enum(u32) {
     config = 2,
     /// The flags word of `offheap_alloc_ex`: a JSON array of {name, shift, bits, values?}.
     alloc_flags = 3,
+    /// `offheap_cache_stats`: a JSON array of field names.
+    cache_stats = 4,
 };
 
 fn layoutText(layout: Layout) []const u8 {
@@ -45,6 +47,7 @@ fn layoutText(layout: Layout) []const u8 {
         .threads => thread_fields.names_json,
         .config => config.layout_json,
         .alloc_flags => memory.flags_layout_json,
+        .cache_stats => @import("../cache/fields.zig").names_json,
     };
 }
 
@@ -82,7 +85,7 @@ test "every layout is valid JSON with one entry per value written" {
     var buffer: [8192]u8 = undefined;
     var values: [512]f64 = undefined;
     const written = [_]i32{ offheap_stats(&values, values.len), offheap_threads_stats(&values, values.len), offheap_config(&values, values.len) };
-    for ([_]Layout{ .stats, .threads, .config, .alloc_flags }, 0..) |layout, index| {
+    for ([_]Layout{ .stats, .threads, .config, .alloc_flags, .cache_stats }, 0..) |layout, index| {
         const length = offheap_layout(@backingInt(layout), &buffer, buffer.len);
         try std.testing.expect(length > 2 and length <= buffer.len);
         try std.testing.expectEqual(length, offheap_layout(@backingInt(layout), null, 0));
@@ -90,7 +93,7 @@ test "every layout is valid JSON with one entry per value written" {
         defer parsed.deinit();
         if (index < written.len) try std.testing.expectEqual(@as(usize, @intCast(written[index])), parsed.value.array.items.len);
     }
-    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_layout(4, &buffer, buffer.len));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_layout(5, &buffer, buffer.len));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_stats(null, 100));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_stats(&values, 2));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_threads_stats(&values, 2));

@@ -24,6 +24,8 @@ pub const Status = enum(i32) {
     invalid_node = -8,
     /// The request is valid but this system cannot honour it (for example, a missing syscall).
     unsupported = -9,
+    /// A cache has no entry for the key. Not a failure: the facade reports a miss.
+    not_found = -10,
 };
 
 pub const Error = error{
@@ -36,6 +38,7 @@ pub const Error = error{
     InvalidArgument,
     InvalidNode,
     Unsupported,
+    NotFound,
 };
 
 pub fn fromError(err: Error) Status {
@@ -49,6 +52,7 @@ pub fn fromError(err: Error) Status {
         error.InvalidArgument => .invalid_argument,
         error.InvalidNode => .invalid_node,
         error.Unsupported => .unsupported,
+        error.NotFound => .not_found,
     };
 }
 
@@ -57,7 +61,7 @@ pub fn code(err: Error) i32 {
 }
 
 test "every error maps to a distinct negative code" {
-    const errors = [_]Error{ error.OutOfMemory, error.InvalidSize, error.InvalidAlignment, error.NotOwned, error.InteriorPointer, error.DoubleFree, error.InvalidArgument, error.InvalidNode, error.Unsupported };
+    const errors = [_]Error{ error.OutOfMemory, error.InvalidSize, error.InvalidAlignment, error.NotOwned, error.InteriorPointer, error.DoubleFree, error.InvalidArgument, error.InvalidNode, error.Unsupported, error.NotFound };
     for (errors, 0..) |err, i| {
         try std.testing.expect(code(err) < 0);
         for (errors[0..i]) |earlier| try std.testing.expect(code(earlier) != code(err));

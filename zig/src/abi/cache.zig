@@ -1,0 +1,396 @@
+//! The C ABI of the off-heap cache (zig/src/cache/). A cache is named by a u32 handle; keys arrive
+//! already encoded by the facade (a type tag, then the key's bytes), values as bytes. A miss is the
+//! status NOT_FOUND (-10), which the facade reports as a miss, never as an error.
+//!
+//!   offheap_cache_create(max_bytes: f64, max_entries: f64, policy: u32, ttl_ms: f64, shards: u32) f64
+//!                                   handle, or status; max_entries 0 = unlimited, ttl_ms 0 = none,
+//!                                   policy 0 lru 1 lfu 2 fifo 3 adaptive, shards a power of two <= 256
+//!   offheap_cache_retain(handle) i32 / offheap_cache_release(handle) i32      status
+//!   offheap_cache_set(handle, key: [*]u8, key_len, value: [*]u8, value_len, ttl_ms: f64) i32
+//!                                   0 stored, 1 not admitted (adaptive), or status; ttl_ms -1 = the
+//!                                   cache's default, 0 = never, else milliseconds
+//!   offheap_cache_get(handle, key, key_len, out: [*]u8, out_capacity: u32, flags: u32) i32
+//!                                   the value's length (copied when it fits), NOT_FOUND, or status;
+//!                                   flags bit 0: peek (no policy move, no counting)
+//!   offheap_cache_delete(handle, key, key_len) i32          1 deleted, 0 absent, or status
+//!   offheap_cache_clear(handle) i32                          status
+//!   offheap_cache_remaining_ttl(handle, key, key_len) f64   ms left, -1 for none, NOT_FOUND, or status
+//!   offheap_cache_purge_stale(handle) f64                   entries removed, or status
+//!   offheap_cache_stats(handle, out: [*]f64, capacity: u32) i32   fields (offheap_layout 4), or status
+//!   offheap_cache_export(handle, out: [*]u8, capacity: f64) f64   the dump's bytes (written only
+//!                                   when they fit), or status. Per entry, in the policy's order:
+//!                                   u32 key_len, u32 value_len, f64 ms left (-1 none), key, value
+//!   offheap_cache_set_clock(handle, now_ms: f64) i32        status; a manual clock from now on (tests)
+const std = @import("std");
+const args = @import("args.zig");
+const status = @import("../support/status.zig");
+const Error = status.Error;
+const cache_zig = @import("../cache/cache.zig");
+const entry_zig = @import("../cache/entry.zig");
+const fields = @import("../cache/fields.zig");
+const hash = @import("../cache/hash.zig");
+const policy = @import("../cache/policy.zig");
+const Cache = cache_zig.Cache;
+const Entry = entry_zig.Entry;
+
+/// Largest millisecond count accepted (about 285 million years): keeps `now + ttl` exact in a u64.
+const ttl_ms_max: f64 = 9e15;
+
+fn keyArgument(key: ?[*]const u8, key_len: u32) Error![]const u8 {
+    if (key_len < 1 or key_len > entry_zig.key_bytes_max) return error.InvalidArgument;
+    const bytes = key orelse return error.InvalidArgument;
+    return bytes[0..key_len];
+}
+
+fn countArgument(value: f64) Error!u64 {
+    if (!(value >= 0 and value <= ttl_ms_max)) return error.InvalidArgument;
+    if (@floor(value) != value) return error.InvalidArgument;
+    return @intFromFloat(value);
+}
+
+pub export fn offheap_cache_create(max_bytes: f64, max_entries: f64, policy_code: u32, ttl_ms: f64, shards: u32) f64 {
+    const created = create(max_bytes, max_entries, policy_code, ttl_ms, shards) catch |err| return args.failure(err);
+    return @floatFromInt(created);
+}
+
+fn create(max_bytes: f64, max_entries: f64, policy_code: u32, ttl_ms: f64, shards: u32) Error!u32 {
+    const kind = std.enums.fromInt(policy.Kind, policy_code) orelse return error.InvalidArgument;
+    const cache = try cache_zig.create(.{
+        .bytes_max = try args.size(max_bytes),
+        .entries_max = try countArgument(max_entries),
+        .kind = kind,
+        .ttl_ms = try countArgument(ttl_ms),
+        .shards = shards,
+    });
+    return cache_zig.register(cache) catch |err| {
+        cache_zig.releaseUnregistered(cache);
+        return err;
+    };
+}
+
+pub export fn offheap_cache_retain(handle: u32) i32 {
+    cache_zig.retain(handle) catch |err| return status.code(err);
+    return 0;
+}
+
+pub export fn offheap_cache_release(handle: u32) i32 {
+    cache_zig.release(handle) catch |err| return status.code(err);
+    return 0;
+}
+
+pub export fn offheap_cache_set(handle: u32, key: ?[*]const u8, key_len: u32, value: ?[*]const u8, value_len: u32, ttl_ms: f64) i32 {
+    return args.statusOf(set(handle, key, key_len, value, value_len, ttl_ms));
+}
+
+fn set(handle: u32, key: ?[*]const u8, key_len: u32, value: ?[*]const u8, value_len: u32, ttl_ms: f64) Error!u32 {
+    const cache = try cache_zig.resolve(handle);
+    const key_bytes = try keyArgument(key, key_len);
+    // An empty value may arrive as a null pointer.
+    const value_bytes: []const u8 = if (value_len == 0) &.{} else (value orelse return error.InvalidArgument)[0..value_len];
+    if (entry_zig.chargedBytesOf(key_len, value_len) > cache.shardBytesMax()) return error.InvalidSize;
+    const ttl: u64 = if (ttl_ms == -1) cache.options.ttl_ms else try countArgument(ttl_ms);
+    const index_hash = hash.hash32(key_bytes, hash.index_seed);
+    const shard = cache.shardOf(index_hash);
+    const now_ms = cache.nowMs();
+    // The entry is built before the lock is taken: the lock covers only the index and the lists.
+    const fresh = try entry_zig.create(key_bytes, value_bytes, .{ .index = index_hash, .sketch = hash.hash32(key_bytes, hash.sketch_seed) }, if (ttl == 0) 0 else now_ms + ttl);
+    shard.lock.lock();
+    defer shard.lock.unlock();
+    const stored = shard.set(fresh, now_ms) catch |err| {
+        entry_zig.destroy(fresh);
+        return err;
+    };
+    return @intFromBool(!stored);
+}
+
+pub export fn offheap_cache_get(handle: u32, key: ?[*]const u8, key_len: u32, out: ?[*]u8, out_capacity: u32, flags: u32) i32 {
+    return args.statusOf(get(handle, key, key_len, out, out_capacity, flags));
+}
+
+fn get(handle: u32, key: ?[*]const u8, key_len: u32, out: ?[*]u8, out_capacity: u32, flags: u32) Error!u32 {
+    if (flags & ~@as(u32, 1) != 0) return error.InvalidArgument;
+    const cache = try cache_zig.resolve(handle);
+    const key_bytes = try keyArgument(key, key_len);
+    const target: []u8 = if (out_capacity == 0) &.{} else (out orelse return error.InvalidArgument)[0..out_capacity];
+    const index_hash = hash.hash32(key_bytes, hash.index_seed);
+    const shard = cache.shardOf(index_hash);
+    const now_ms = cache.nowMs();
+    shard.lock.lock();
+    defer shard.lock.unlock();
+    const length = shard.get(key_bytes, index_hash, now_ms, target, flags & 1 != 0) orelse return error.NotFound;
+    return @intCast(length);
+}
+
+pub export fn offheap_cache_delete(handle: u32, key: ?[*]const u8, key_len: u32) i32 {
+    const cache = cache_zig.resolve(handle) catch |err| return status.code(err);
+    const key_bytes = keyArgument(key, key_len) catch |err| return status.code(err);
+    const index_hash = hash.hash32(key_bytes, hash.index_seed);
+    const shard = cache.shardOf(index_hash);
+    const now_ms = cache.nowMs();
+    shard.lock.lock();
+    defer shard.lock.unlock();
+    return @intFromBool(shard.delete(key_bytes, index_hash, now_ms));
+}
+
+pub export fn offheap_cache_clear(handle: u32) i32 {
+    const cache = cache_zig.resolve(handle) catch |err| return status.code(err);
+    for (cache.shards) |*shard| {
+        shard.lock.lock();
+        defer shard.lock.unlock();
+        shard.clear();
+    }
+    return 0;
+}
+
+pub export fn offheap_cache_remaining_ttl(handle: u32, key: ?[*]const u8, key_len: u32) f64 {
+    const cache = cache_zig.resolve(handle) catch |err| return args.failure(err);
+    const key_bytes = keyArgument(key, key_len) catch |err| return args.failure(err);
+    const index_hash = hash.hash32(key_bytes, hash.index_seed);
+    const shard = cache.shardOf(index_hash);
+    const now_ms = cache.nowMs();
+    shard.lock.lock();
+    defer shard.lock.unlock();
+    const entry = shard.find(key_bytes, index_hash, now_ms) orelse return args.failure(error.NotFound);
+    if (entry.expires_at_ms == 0) return -1;
+    return @floatFromInt(entry.expires_at_ms - now_ms);
+}
+
+pub export fn offheap_cache_purge_stale(handle: u32) f64 {
+    const cache = cache_zig.resolve(handle) catch |err| return args.failure(err);
+    const now_ms = cache.nowMs();
+    var removed: u64 = 0;
+    for (cache.shards) |*shard| {
+        shard.lock.lock();
+        defer shard.lock.unlock();
+        removed += shard.purgeStale(now_ms);
+    }
+    return @floatFromInt(removed);
+}
+
+pub export fn offheap_cache_stats(handle: u32, out: ?[*]f64, capacity: u32) i32 {
+    const cache = cache_zig.resolve(handle) catch |err| return status.code(err);
+    const target = args.pointer([*]f64, out) catch |err| return status.code(err);
+    if (capacity < fields.field_count) return status.code(error.InvalidArgument);
+    fields.snapshot(cache, target[0..fields.field_count]);
+    return fields.field_count;
+}
+
+const record_header_bytes = 16;
+
+/// Writes one entry of a dump, or only counts it when it does not fit.
+const Exporter = struct {
+    out: []u8,
+    written: u64 = 0,
+    now_ms: u64,
+    fits: bool = true,
+
+    fn visit(exporter: *Exporter, entry: *const Entry) void {
+        if (entry.expires_at_ms != 0 and entry.expires_at_ms <= exporter.now_ms) return;
+        const record_bytes = record_header_bytes + entry.key_len + entry.value_len;
+        defer exporter.written += record_bytes;
+        if (!exporter.fits or exporter.written + record_bytes > exporter.out.len) {
+            exporter.fits = false;
+            return;
+        }
+        const at = exporter.out[@intCast(exporter.written)..];
+        std.mem.writeInt(u32, at[0..4], entry.key_len, .little);
+        std.mem.writeInt(u32, at[4..8], entry.value_len, .little);
+        const left: f64 = if (entry.expires_at_ms == 0) -1 else @floatFromInt(entry.expires_at_ms - exporter.now_ms);
+        std.mem.writeInt(u64, at[8..16], @bitCast(left), .little);
+        @memcpy(at[16..][0..entry.key_len], entry.key());
+        @memcpy(at[16 + entry.key_len ..][0..entry.value_len], entry.value());
+    }
+};
+
+pub export fn offheap_cache_export(handle: u32, out: ?[*]u8, capacity: f64) f64 {
+    const cache = cache_zig.resolve(handle) catch |err| return args.failure(err);
+    if (!(capacity >= 0 and capacity <= 0x1p46) or @floor(capacity) != capacity) return args.failure(error.InvalidArgument);
+    const capacity_bytes: usize = @intFromFloat(capacity);
+    const target: []u8 = if (capacity_bytes == 0) &.{} else (out orelse return args.failure(error.InvalidArgument))[0..capacity_bytes];
+    var exporter: Exporter = .{ .out = target, .now_ms = cache.nowMs() };
+    for (cache.shards) |*shard| {
+        shard.lock.lock();
+        defer shard.lock.unlock();
+        shard.eachInOrder(&exporter, Exporter.visit);
+    }
+    return @floatFromInt(exporter.written);
+}
+
+pub export fn offheap_cache_set_clock(handle: u32, now_ms: f64) i32 {
+    const cache = cache_zig.resolve(handle) catch |err| return status.code(err);
+    const now = countArgument(now_ms) catch |err| return status.code(err);
+    if (now == 0) return status.code(error.InvalidArgument);
+    cache.manual_now_ms.store(now, .monotonic);
+    return 0;
+}
+
+fn encode(comptime text: []const u8) []const u8 {
+    return "\x01" ++ text;
+}
+
+test "set, get, peek, delete and a miss through the ABI" {
+    const handle: u32 = @intFromFloat(offheap_cache_create(1 << 20, 0, 0, 0, 1));
+    defer _ = offheap_cache_release(handle);
+    const key = encode("alpha");
+    var out: [16]u8 = undefined;
+    try std.testing.expectEqual(@as(i32, 0), offheap_cache_set(handle, key.ptr, @intCast(key.len), "value", 5, -1));
+    try std.testing.expectEqual(@as(i32, 5), offheap_cache_get(handle, key.ptr, @intCast(key.len), &out, out.len, 0));
+    try std.testing.expectEqualStrings("value", out[0..5]);
+    try std.testing.expectEqual(@as(i32, 5), offheap_cache_get(handle, key.ptr, @intCast(key.len), null, 0, 1));
+    try std.testing.expectEqual(@as(i32, 1), offheap_cache_delete(handle, key.ptr, @intCast(key.len)));
+    try std.testing.expectEqual(status.code(error.NotFound), offheap_cache_get(handle, key.ptr, @intCast(key.len), &out, out.len, 0));
+    try std.testing.expectEqual(@as(i32, 0), offheap_cache_delete(handle, key.ptr, @intCast(key.len)));
+    var stats: [fields.field_count]f64 = undefined;
+    try std.testing.expectEqual(@as(i32, fields.field_count), offheap_cache_stats(handle, &stats, stats.len));
+    try std.testing.expectEqual(@as(f64, 1), stats[@intFromEnum(fields.Field.hits)]);
+    try std.testing.expectEqual(@as(f64, 1), stats[@intFromEnum(fields.Field.misses)]);
+    try std.testing.expectEqual(@as(f64, 1), stats[@intFromEnum(fields.Field.evictionsExplicit)]);
+}
+
+test "bad arguments are statuses, never panics" {
+    const invalid = status.code(error.InvalidArgument);
+    try std.testing.expectEqual(args.failure(error.InvalidSize), offheap_cache_create(0, 0, 0, 0, 1));
+    try std.testing.expectEqual(args.failure(error.InvalidArgument), offheap_cache_create(1000, 0, 9, 0, 1));
+    try std.testing.expectEqual(args.failure(error.InvalidArgument), offheap_cache_create(1000, -1, 0, 0, 1));
+    try std.testing.expectEqual(args.failure(error.InvalidArgument), offheap_cache_create(1000, 0, 0, std.math.nan(f64), 1));
+    try std.testing.expectEqual(args.failure(error.InvalidArgument), offheap_cache_create(1000, 0, 0, 0, 3));
+    const handle: u32 = @intFromFloat(offheap_cache_create(1000, 0, 3, 0, 1));
+    const key = encode("k");
+    var big: [2000]u8 = @splat(1);
+    try std.testing.expectEqual(status.code(error.InvalidSize), offheap_cache_set(handle, key.ptr, @intCast(key.len), &big, big.len, -1));
+    try std.testing.expectEqual(invalid, offheap_cache_set(handle, key.ptr, 0, "v", 1, -1));
+    try std.testing.expectEqual(invalid, offheap_cache_set(handle, null, 3, "v", 1, -1));
+    try std.testing.expectEqual(invalid, offheap_cache_set(handle, key.ptr, @intCast(key.len), "v", 1, -5));
+    try std.testing.expectEqual(invalid, offheap_cache_get(handle, key.ptr, @intCast(key.len), null, 4, 0));
+    try std.testing.expectEqual(invalid, offheap_cache_get(handle, key.ptr, @intCast(key.len), null, 0, 2));
+    try std.testing.expectEqual(@as(i32, 0), offheap_cache_release(handle));
+    const not_owned = status.code(error.NotOwned);
+    try std.testing.expectEqual(not_owned, offheap_cache_release(handle));
+    try std.testing.expectEqual(not_owned, offheap_cache_get(handle, key.ptr, @intCast(key.len), null, 0, 0));
+    try std.testing.expectEqual(not_owned, offheap_cache_set(12345, key.ptr, @intCast(key.len), "v", 1, -1));
+}
+
+test "TTL on a manual clock: lazy expiry, remaining time, purge" {
+    const handle: u32 = @intFromFloat(offheap_cache_create(1 << 20, 0, 0, 100, 2));
+    defer _ = offheap_cache_release(handle);
+    try std.testing.expectEqual(@as(i32, 0), offheap_cache_set_clock(handle, 1000));
+    const a = encode("a");
+    const b = encode("b");
+    const c = encode("c");
+    _ = offheap_cache_set(handle, a.ptr, @intCast(a.len), "1", 1, -1);
+    _ = offheap_cache_set(handle, b.ptr, @intCast(b.len), "2", 1, 500);
+    _ = offheap_cache_set(handle, c.ptr, @intCast(c.len), "3", 1, 0);
+    try std.testing.expectEqual(@as(f64, 100), offheap_cache_remaining_ttl(handle, a.ptr, @intCast(a.len)));
+    try std.testing.expectEqual(@as(f64, -1), offheap_cache_remaining_ttl(handle, c.ptr, @intCast(c.len)));
+    _ = offheap_cache_set_clock(handle, 1100);
+    try std.testing.expectEqual(status.code(error.NotFound), offheap_cache_get(handle, a.ptr, @intCast(a.len), null, 0, 0));
+    try std.testing.expectEqual(@as(f64, 400), offheap_cache_remaining_ttl(handle, b.ptr, @intCast(b.len)));
+    _ = offheap_cache_set_clock(handle, 2000);
+    try std.testing.expectEqual(@as(f64, 1), offheap_cache_purge_stale(handle));
+    var stats: [fields.field_count]f64 = undefined;
+    _ = offheap_cache_stats(handle, &stats, stats.len);
+    try std.testing.expectEqual(@as(f64, 2), stats[@intFromEnum(fields.Field.expired)]);
+    try std.testing.expectEqual(@as(f64, 1), stats[@intFromEnum(fields.Field.entries)]);
+}
+
+test "LRU evicts the least recently used by bytes and by count; the dump keeps the order" {
+    const per_entry = entry_zig.chargedBytesOf(2, 1);
+    const handle: u32 = @intFromFloat(offheap_cache_create(@floatFromInt(per_entry * 3), 0, 0, 0, 1));
+    defer _ = offheap_cache_release(handle);
+    for ([_][]const u8{ encode("a"), encode("b"), encode("c") }) |key| _ = offheap_cache_set(handle, key.ptr, @intCast(key.len), "v", 1, -1);
+    const a = encode("a");
+    _ = offheap_cache_get(handle, a.ptr, @intCast(a.len), null, 0, 0); // a is now the most recent
+    const d = encode("d");
+    _ = offheap_cache_set(handle, d.ptr, @intCast(d.len), "v", 1, -1); // evicts b
+    const b = encode("b");
+    try std.testing.expectEqual(status.code(error.NotFound), offheap_cache_get(handle, b.ptr, @intCast(b.len), null, 0, 1));
+    var dump: [256]u8 = undefined;
+    const length = offheap_cache_export(handle, &dump, dump.len);
+    try std.testing.expectEqual(@as(f64, 3 * (16 + 2 + 1)), length);
+    try std.testing.expectEqualStrings(encode("d"), dump[16..18]);
+    try std.testing.expectEqualStrings(encode("a"), dump[19 + 16 ..][0..2]);
+    try std.testing.expectEqual(@as(f64, 57), offheap_cache_export(handle, &dump, 10)); // too small: sized only
+}
+
+test "every policy holds its bounds under a random workload, and the adaptive one climbs" {
+    var prng = std.Random.DefaultPrng.init(7);
+    const random = prng.random();
+    for ([_]u32{ 0, 1, 2, 3 }) |code| {
+        const handle: u32 = @intFromFloat(offheap_cache_create(20_000, 150, code, 0, 2));
+        defer _ = offheap_cache_release(handle);
+        var key_buffer: [12]u8 = undefined;
+        var value: [200]u8 = @splat(7);
+        for (0..20_000) |_| {
+            const id = if (random.boolean()) random.uintLessThan(u32, 100) else random.uintLessThan(u32, 5000);
+            const key = std.fmt.bufPrint(&key_buffer, "\x01{d}", .{id}) catch unreachable;
+            if (offheap_cache_get(handle, key.ptr, @intCast(key.len), null, 0, 0) < 0) {
+                const stored = offheap_cache_set(handle, key.ptr, @intCast(key.len), &value, random.uintLessThan(u32, value.len), -1);
+                try std.testing.expect(stored == 0 or stored == 1);
+            }
+        }
+        var stats: [fields.field_count]f64 = undefined;
+        _ = offheap_cache_stats(handle, &stats, stats.len);
+        try std.testing.expect(stats[@intFromEnum(fields.Field.bytes)] <= 20_000);
+        try std.testing.expect(stats[@intFromEnum(fields.Field.entries)] <= 150);
+        try std.testing.expect(stats[@intFromEnum(fields.Field.hits)] > 1000); // the hot 100 keys mostly stay
+    }
+}
+
+test "threads sharing one cache never read a torn value, and the counters balance" {
+    const handle: u32 = @intFromFloat(offheap_cache_create(256 << 10, 0, 3, 0, 4));
+    defer _ = offheap_cache_release(handle);
+    const thread_count = 4;
+    const operations = 20_000;
+    const Worker = struct {
+        fn run(cache_handle: u32, seed: u64, gets: *u64, torn: *u64) void {
+            var prng = std.Random.DefaultPrng.init(seed);
+            const random = prng.random();
+            var key_buffer: [12]u8 = undefined;
+            var value: [300]u8 = undefined;
+            var out: [300]u8 = undefined;
+            for (0..operations) |_| {
+                const key = std.fmt.bufPrint(&key_buffer, "\x03{d}", .{random.uintLessThan(u32, 500)}) catch unreachable;
+                const key_len: u32 = @intCast(key.len);
+                switch (random.uintLessThan(u8, 10)) {
+                    0...5 => {
+                        gets.* += 1;
+                        const length = offheap_cache_get(cache_handle, key.ptr, key_len, &out, out.len, 0);
+                        if (length >= 0 and !intact(out[0..@intCast(length)])) torn.* += 1;
+                    },
+                    6...8 => {
+                        // A value is a length-dependent pattern whose last byte is the sum of the others.
+                        const length = 1 + random.uintLessThan(usize, value.len - 1);
+                        random.bytes(value[0 .. length - 1]);
+                        value[length - 1] = checksum(value[0 .. length - 1]);
+                        _ = offheap_cache_set(cache_handle, key.ptr, key_len, &value, @intCast(length), -1);
+                    },
+                    else => _ = offheap_cache_delete(cache_handle, key.ptr, key_len),
+                }
+            }
+        }
+        fn checksum(bytes: []const u8) u8 {
+            var sum: u8 = 0x5a;
+            for (bytes) |byte| sum +%= byte;
+            return sum;
+        }
+        fn intact(bytes: []const u8) bool {
+            return bytes.len >= 1 and checksum(bytes[0 .. bytes.len - 1]) == bytes[bytes.len - 1];
+        }
+    };
+    var gets: [thread_count]u64 = @splat(0);
+    var torn: [thread_count]u64 = @splat(0);
+    var threads: [thread_count]std.Thread = undefined;
+    for (&threads, 0..) |*thread, index| thread.* = try std.Thread.spawn(.{}, Worker.run, .{ handle, index + 1, &gets[index], &torn[index] });
+    for (threads) |thread| thread.join();
+    var stats: [fields.field_count]f64 = undefined;
+    _ = offheap_cache_stats(handle, &stats, stats.len);
+    var total_gets: u64 = 0;
+    for (gets, torn) |count, bad| {
+        total_gets += count;
+        try std.testing.expectEqual(@as(u64, 0), bad);
+    }
+    const hits = stats[@intFromEnum(fields.Field.hits)];
+    const misses = stats[@intFromEnum(fields.Field.misses)];
+    try std.testing.expectEqual(@as(f64, @floatFromInt(total_gets)), hits + misses);
+    try std.testing.expect(stats[@intFromEnum(fields.Field.bytes)] <= 256 << 10);
+}

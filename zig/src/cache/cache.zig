@@ -1,0 +1,172 @@
+//! A cache: its shards, limits, default TTL and clock, and the registry that turns the u32 handles
+//! JavaScript holds into caches. A handle names a registry slot and that slot's generation, so a
+//! handle of a released cache (or a made-up number) is refused as NotOwned instead of followed.
+//! Workers share a cache by handle: each Worker that opens it retains it, and the last release
+//! frees every entry and the cache itself.
+const std = @import("std");
+const assert = std.debug.assert;
+const heap = @import("../alloc/heap.zig");
+const os = @import("../os/os.zig");
+const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const Error = @import("../support/status.zig").Error;
+const hash = @import("hash.zig");
+const entry_zig = @import("entry.zig");
+const policy = @import("policy.zig");
+const Shard = @import("shard.zig").Shard;
+const Sketch = @import("sketch.zig").Sketch;
+
+pub const shards_max: u32 = 256;
+pub const entries_unlimited: u64 = std.math.maxInt(u32);
+
+pub const Options = struct {
+    bytes_max: u64,
+    /// 0 = unlimited.
+    entries_max: u64 = 0,
+    kind: policy.Kind = .adaptive,
+    ttl_ms: u64 = 0,
+    shards: u32 = 1,
+};
+
+pub const Cache = struct {
+    shards: []Shard,
+    options: Options,
+    owners: std.atomic.Value(u32) = .init(1),
+    /// A manual clock for tests (`offheap_cache_set_clock`); 0 = the monotonic clock.
+    manual_now_ms: std.atomic.Value(u64) = .init(0),
+
+    pub fn nowMs(cache: *const Cache) u64 {
+        const manual = cache.manual_now_ms.load(.monotonic);
+        if (manual != 0) return manual;
+        return os.coarseNs() / os.ns_per_ms;
+    }
+
+    pub fn shardOf(cache: *Cache, key_hash: u32) *Shard {
+        return &cache.shards[key_hash & (cache.shards.len - 1)];
+    }
+
+    /// The bytes a shard may hold: the cache's bound divided by the shard count, rounded up.
+    pub fn shardBytesMax(cache: *const Cache) u64 {
+        return std.math.divCeil(u64, cache.options.bytes_max, cache.shards.len) catch unreachable;
+    }
+};
+
+pub fn create(options: Options) Error!*Cache {
+    if (options.bytes_max == 0) return error.InvalidSize;
+    if (options.shards == 0 or options.shards > shards_max or !std.math.isPowerOfTwo(options.shards)) return error.InvalidArgument;
+    const shard_count: u64 = options.shards;
+    const entries_per_shard = if (options.entries_max == 0) entries_unlimited else std.math.divCeil(u64, options.entries_max, shard_count) catch unreachable;
+    const bytes_per_shard = std.math.divCeil(u64, options.bytes_max, shard_count) catch unreachable;
+    const size_bytes = @sizeOf(Cache) + options.shards * @sizeOf(Shard);
+    const address = try heap.alloc(.{ .size_bytes = size_bytes, .alignment_bytes = 64, .zero = true });
+    errdefer _ = heap.free(address) catch unreachable;
+    const cache: *Cache = @ptrFromInt(address);
+    const shards_address = std.mem.alignForward(usize, address + @sizeOf(Cache), @alignOf(Shard));
+    assert(shards_address + options.shards * @sizeOf(Shard) <= address + size_bytes + @alignOf(Shard));
+    cache.* = .{ .shards = @as([*]Shard, @ptrFromInt(shards_address))[0..options.shards], .options = options };
+    for (cache.shards, 0..) |*shard, built| {
+        shard.* = .{ .lists = .{ .kind = options.kind }, .bytes_max = bytes_per_shard, .entries_max = entries_per_shard };
+        if (options.kind == .adaptive) {
+            const expected = if (options.entries_max != 0) entries_per_shard else bytes_per_shard / 256;
+            shard.lists.adaptive.sketch = Sketch.init(expected) catch |err| {
+                for (cache.shards[0..built]) |*done| done.deinit();
+                return err;
+            };
+        }
+    }
+    return cache;
+}
+
+/// Frees a cache that never got a handle (registration failed).
+pub fn releaseUnregistered(cache: *Cache) void {
+    assert(cache.owners.load(.monotonic) == 1);
+    destroy(cache);
+}
+
+fn destroy(cache: *Cache) void {
+    for (cache.shards) |*shard| shard.deinit();
+    _ = heap.free(@intFromPtr(cache)) catch unreachable;
+}
+
+// ---- The handle registry -------------------------------------------------------------------------
+//
+// A slot is one atomic word, the cache's address (below 2^47) with the slot's generation above it,
+// so `resolve` on the hot path is one load and a compare. The lock only orders registrations and
+// releases. A cache is freed only when its last owner releases it, and every thread that uses a
+// handle owns it until it releases it, so a resolved cache cannot be freed under its user.
+
+const slot_bits = 12;
+const slot_count = 1 << slot_bits;
+const generation_bits = 17;
+const address_bits = 47;
+comptime {
+    assert(address_bits + generation_bits == 64);
+    assert(slot_bits + generation_bits <= 32);
+}
+
+var registry_lock: SpinLock = .{};
+var slots: [slot_count]std.atomic.Value(u64) = @splat(.init(0));
+var generations: [slot_count]u32 = @splat(0);
+
+fn handleParts(handle: u32) struct { index: usize, generation: u64 } {
+    return .{ .index = handle & (slot_count - 1), .generation = handle >> slot_bits };
+}
+
+/// Registers `cache` and returns its handle (never 0).
+pub fn register(cache: *Cache) Error!u32 {
+    assert(@intFromPtr(cache) < os.address_limit);
+    registry_lock.lock();
+    defer registry_lock.unlock();
+    for (1..slot_count) |index| {
+        if (slots[index].load(.monotonic) != 0) continue;
+        generations[index] = (generations[index] + 1) & ((1 << generation_bits) - 1);
+        const generation: u64 = generations[index];
+        slots[index].store(@intFromPtr(cache) | (generation << address_bits), .release);
+        const handle: u32 = @intCast((generation << slot_bits) | index);
+        assert(handle != 0);
+        return handle;
+    }
+    return error.OutOfMemory; // 4095 caches are open
+}
+
+/// The cache of a live handle.
+pub fn resolve(handle: u32) Error!*Cache {
+    const parts = handleParts(handle);
+    if (parts.index == 0) return error.NotOwned;
+    const word = slots[parts.index].load(.acquire);
+    if (word == 0 or word >> address_bits != parts.generation) return error.NotOwned;
+    return @ptrFromInt(word & ((@as(u64, 1) << address_bits) - 1));
+}
+
+pub fn retain(handle: u32) Error!void {
+    const cache = try resolve(handle);
+    _ = cache.owners.fetchAdd(1, .monotonic);
+}
+
+/// Drops one owner; the last one unregisters the handle and frees the cache.
+pub fn release(handle: u32) Error!void {
+    registry_lock.lock();
+    const cache = resolve(handle) catch |err| {
+        registry_lock.unlock();
+        return err;
+    };
+    const last = cache.owners.fetchSub(1, .acq_rel) == 1;
+    if (last) slots[handleParts(handle).index].store(0, .release);
+    registry_lock.unlock();
+    if (last) destroy(cache);
+}
+
+test "handles resolve until the last release, and never after" {
+    const cache = try create(.{ .bytes_max = 1 << 20, .kind = .lru, .shards = 4 });
+    const handle = try register(cache);
+    try std.testing.expectEqual(cache, try resolve(handle));
+    try retain(handle);
+    try release(handle);
+    try std.testing.expectEqual(cache, try resolve(handle));
+    try release(handle);
+    try std.testing.expectError(error.NotOwned, resolve(handle));
+    try std.testing.expectError(error.NotOwned, release(handle));
+    try std.testing.expectError(error.NotOwned, resolve(0));
+    try std.testing.expectError(error.NotOwned, resolve(12345));
+    try std.testing.expectError(error.InvalidArgument, create(.{ .bytes_max = 100, .shards = 3 }));
+    try std.testing.expectError(error.InvalidSize, create(.{ .bytes_max = 0 }));
+}
