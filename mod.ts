@@ -47,3 +47,10 @@ export type {
 } from "./src/vector_store/options.ts";
 export { ParallelSearch } from "./src/vector_store/parallel_search.ts";
 export type { ParallelSearchOptions, SliceReply, SliceRequest } from "./src/vector_store/parallel_search.ts";
+export { Cache } from "./src/cache/cache.ts";
+export type { CacheOptions, CachePolicy, SetOptions } from "./src/cache/options.ts";
+export type { CacheKey } from "./src/cache/keys.ts";
+export type { CacheValue } from "./src/cache/values.ts";
+export type { CacheStats } from "./src/cache/stats.ts";
+export type { CacheLoader } from "./src/cache/fetch.ts";
+export type { CacheDescriptor } from "./src/cache/share.ts";
