@@ -632,7 +632,8 @@ export class Cache {
    * each with the TTL it had left (or none). The whole dump is checked before anything is inserted.
    *
    * @param dump What {@linkcode Cache.dump} returned.
-   * @returns How many entries were inserted.
+   * @returns How many entries were stored (the adaptive policy may not admit some; a cache smaller
+   * than the dump's evicts as it fills).
    * @throws {TypeError} If `dump` is not a Uint8Array.
    * @throws {RangeError} If it is truncated or not a dump, or an entry is too large for this cache;
    * then nothing is inserted.
@@ -662,8 +663,7 @@ export class Cache {
       if (ttlMs === 0) continue; // expired as it was dumped
       const ttl = ttlMs === -1 ? 0 : Math.ceil(ttlMs);
       const status = cacheSet(handle, key, key.length, value, value.length, ttl);
-      unwrap(status, action, `handle ${handle}`);
-      inserted++;
+      if (unwrap(status, action, `handle ${handle}`) === 0) inserted++;
     }
     return inserted;
   }
