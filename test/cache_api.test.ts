@@ -77,6 +77,17 @@ test("getInto copies only when the value fits and returns its length, -1 on a mi
   assert.deepEqual([stats.hits, stats.misses], [3, 1]);
 });
 
+test("subarrays (a byteOffset) work as keys, values and getInto targets", () => {
+  using cache = new Cache({ maxBytes: MiB });
+  const backing = new Uint8Array(64).map((_, index) => index);
+  cache.set(backing.subarray(3, 6), backing.subarray(10, 20));
+  assert.deepEqual(cache.get(bytes(3, 4, 5)), backing.slice(10, 20));
+  const out = new Uint8Array(32);
+  assert.equal(cache.getInto(new Uint8Array(backing.buffer, 3, 3), out.subarray(7)), 10);
+  assert.deepEqual(out.subarray(7, 17), backing.slice(10, 20));
+  assert.deepEqual(out.subarray(0, 7), new Uint8Array(7));
+});
+
 test("values larger than the read buffer come back whole, counted once", () => {
   using cache = new Cache({ maxBytes: 8 * MiB });
   const large = new Uint8Array(300_000).map((_, index) => index * 7);
@@ -213,6 +224,10 @@ test("a sharded cache holds every key once and splits the bounds", () => {
   assert.equal(new Set(keys).size, keys.length);
   assert.ok(cache.bytes <= 1 << 16);
   for (const key of keys) assert.ok(cache.has(key));
+  using quarters = new Cache({ maxBytes: 4096, shards: 4 });
+  assert.ok(quarters.set("k", new Uint8Array(1024 - 64 - 2)), "an entry of a whole shard's share fits");
+  assert.throws(() => quarters.set("k", new Uint8Array(1024 - 64 - 1)), /value too large/);
+  assert.equal(quarters.get("k")!.length, 1024 - 64 - 2);
 });
 
 test("fetch calls the loader once for 10 concurrent callers, stores and returns its value", async () => {
