@@ -394,3 +394,25 @@ test "threads sharing one cache never read a torn value, and the counters balanc
     try std.testing.expectEqual(@as(f64, @floatFromInt(total_gets)), hits + misses);
     try std.testing.expect(stats[@intFromEnum(fields.Field.bytes)] <= 256 << 10);
 }
+
+test "a set never evicts the entry it just wrote: a FIFO update at the tail, an LFU key alone in its list" {
+    const per_entry = entry_zig.chargedBytesOf(2, 1);
+    for ([_]u32{ 2, 1 }) |code| {
+        const handle: u32 = @intFromFloat(offheap_cache_create(@floatFromInt(per_entry * 3), 0, code, 0, 1));
+        defer _ = offheap_cache_release(handle);
+        const a = encode("a");
+        const b = encode("b");
+        const c = encode("c");
+        for ([_][]const u8{ a, b, c }) |key| _ = offheap_cache_set(handle, key.ptr, @intCast(key.len), "v", 1, -1);
+        if (code == 1) {
+            // LFU: b and c become more frequent, so a stays alone in the lowest list.
+            _ = offheap_cache_get(handle, b.ptr, @intCast(b.len), null, 0, 0);
+            _ = offheap_cache_get(handle, c.ptr, @intCast(c.len), null, 0, 0);
+        }
+        // The update makes the shard one byte too large; the victim must not be `a` itself.
+        try std.testing.expectEqual(@as(i32, 0), offheap_cache_set(handle, a.ptr, @intCast(a.len), "vv", 2, -1));
+        try std.testing.expectEqual(@as(i32, 2), offheap_cache_get(handle, a.ptr, @intCast(a.len), null, 0, 1));
+        try std.testing.expectEqual(status.code(error.NotFound), offheap_cache_get(handle, b.ptr, @intCast(b.len), null, 0, 1));
+        try std.testing.expectEqual(@as(i32, 1), offheap_cache_get(handle, c.ptr, @intCast(c.len), null, 0, 1));
+    }
+}

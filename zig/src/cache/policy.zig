@@ -2,6 +2,9 @@
 //! facade's tests replay random operations against plain TypeScript models of the same rules
 //! (test/cache/reference.ts); this header is the rule book those models follow.
 //!
+//! A set never evicts the entry it just wrote (the victim passes over it) unless it is the only
+//! entry left; only the adaptive policy may refuse a new entry, at admission.
+//!
 //! lru       one list; a hit or an update moves the entry to the head; the victim is the tail.
 //! fifo      one list in insertion order; hits do not move; an update keeps its place.
 //! lfu       lists[f] for frequency f = 0..15, newest first. A new key enters lists[1]; a hit or an
@@ -198,16 +201,24 @@ pub const Lists = struct {
         state.lists[list].pushHead(entry);
     }
 
-    /// The entry to evict now.
-    pub fn victim(state: *Lists) *Entry {
+    /// The entry to evict now. `fresh`, the entry the current set wrote, is passed over unless it
+    /// is the only entry left (LRU, FIFO, LFU): a set never evicts what it just stored. The adaptive
+    /// policy may reject it on purpose (admission).
+    pub fn victim(state: *Lists, fresh: *const Entry) *Entry {
         switch (state.kind) {
-            .lru, .fifo => return state.lists[0].tail.?,
+            .lru, .fifo => return oldestExcept(&state.lists[0], fresh) orelse state.lists[0].tail.?,
             .lfu => {
-                for (&state.lists) |*list| if (list.tail) |oldest| return oldest;
-                unreachable; // only called on a shard with entries
+                for (&state.lists) |*list| if (oldestExcept(list, fresh)) |oldest| return oldest;
+                return @constCast(fresh); // the only entry left
             },
             .adaptive => return state.adaptiveVictim(),
         }
+    }
+
+    fn oldestExcept(list: *const List, fresh: *const Entry) ?*Entry {
+        const oldest = list.tail orelse return null;
+        if (oldest != fresh) return oldest;
+        return oldest.prev;
     }
 
     fn adaptiveVictim(state: *Lists) *Entry {

@@ -105,7 +105,7 @@ pub const Shard = struct {
         while (shard.bytes > shard.bytes_max or shard.entries > shard.entries_max) {
             assert(shard.entries > 0);
             const reason: Reason = if (shard.bytes > shard.bytes_max) .size else .count;
-            const victim = shard.lists.victim();
+            const victim = shard.lists.victim(fresh);
             if (victim == fresh) {
                 stored = false;
                 shard.counters.rejected += 1;
