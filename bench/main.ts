@@ -4,13 +4,14 @@
  * median ratios, and writes bench/results/<timestamp>-<runtime>.json. bench/run.sh starts it once
  * per runtime; it can also be run alone:
  *
- *   deno run --v8-flags=--expose-gc -A bench/main.ts [--filter <text>] [--quick] [--out <file>]
- *   bun bench/main.ts [--filter <text>] [--quick] [--out <file>]
+ *   deno run --v8-flags=--expose-gc -A bench/main.ts [--filter <text>] [--quick | --full] [--out <file>]
+ *   bun bench/main.ts [--filter <text>] [--quick | --full] [--out <file>]
  *
  * `--filter <text>` keeps the suites whose name contains the text; a text "<suite> <more>" keeps the
  * cases of that suite whose "<suite> <case>" contains it (case-insensitive, e.g. "alloc pair 1 KiB"); a
  * text that names no suite keeps the cases that contain it in any suite; "a|b" keeps what either keeps.
- * `--quick` keeps only the cases marked quick.
+ * `--quick` keeps only the cases marked quick; `--full` asks the suites for the sizes and variants
+ * they leave out by default to keep the whole run short.
  *
  * @module
  */
@@ -34,6 +35,7 @@ import { type Case, isOffheap, OFFHEAP, type Subject, type Suite } from "./lib/s
 interface Options {
   filter: string;
   quick: boolean;
+  full: boolean;
   out: string;
 }
 
@@ -42,11 +44,13 @@ function parseOptions(args: string[]): Options {
   const options: Options = {
     filter: "",
     quick: false,
+    full: false,
     out: `${repositoryRoot()}/bench/results/${stamp}-${runtimeName}.json`,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--quick") options.quick = true;
+    else if (arg === "--full") options.full = true;
     else if (arg === "--filter" && i + 1 < args.length) options.filter = args[++i].toLowerCase();
     else if (arg === "--out" && i + 1 < args.length) options.out = args[++i];
     else throw new RangeError(`Cannot run the benchmarks: unknown or incomplete argument ${arg}`);
@@ -154,7 +158,7 @@ async function measureCases(cases: Case[]): Promise<{ results: CaseResult[]; con
 
 /** Why a suite does not run here, or the cases it runs under the current options. */
 async function casesToRun(suite: Suite, options: Options, note: (line: string) => void): Promise<Case[] | string> {
-  const built = await suite.cases({ note, quick: options.quick });
+  const built = await suite.cases({ note, quick: options.quick, full: options.full });
   if (typeof built === "string") return built;
   const cases = selectCases(suite, built, options);
   if (cases.length > 0) return cases;
@@ -218,7 +222,7 @@ async function main(): Promise<void> {
     runtimeVersion: runtimeVersion(),
     startedAt,
     finishedAt: new Date().toISOString(),
-    options: { quick: options.quick, filter: options.filter },
+    options: { quick: options.quick, filter: options.filter, full: options.full },
     machine: describeMachine(),
     loadAverageStart1m,
     versions: describeVersions(),

@@ -4,12 +4,13 @@
 # and under Bun (mitata tables, then a summary of median ratios per runtime), writes
 # bench/results/<timestamp>-<runtime>.json, and renders bench/REPORT.md with its charts.
 #
-#   bash bench/run.sh [--filter <text>] [--runtime deno|bun] [--quick] [--results <dir>] [--no-report]
+#   bash bench/run.sh [--filter <text>] [--runtime deno|bun] [--quick | --full] [--results <dir>] [--no-report]
 #
 #   --filter <text>   suites whose name contains <text>; "<suite> <more>" picks cases of one suite;
 #                     a text naming no suite picks cases in any suite; "a|b" runs both
 #   --runtime <name>  only deno or only bun (default: both)
 #   --quick           one case per pattern, for a check in under a minute
+#   --full            the sizes and variants suites leave out by default (longer)
 #   --results <dir>   where the JSON goes (default bench/results); the smoke test uses a temp dir
 #   --no-report       skip bench/report.sh at the end
 set -euo pipefail
@@ -18,7 +19,7 @@ cd "$root"
 
 filter=""
 runtimes=(deno bun)
-quick=()
+mode=() # --quick or --full
 results="$root/bench/results"
 report=1
 while [ $# -gt 0 ]; do
@@ -27,10 +28,10 @@ while [ $# -gt 0 ]; do
     --runtime)
       case "${2:-}" in deno|bun) runtimes=("$2") ;; *) echo "bench: --runtime must be deno or bun" >&2; exit 2 ;; esac
       shift 2 ;;
-    --quick) quick=(--quick); shift ;;
+    --quick|--full) mode=("$1"); shift ;;
     --results) results="${2:?--results needs a directory}"; shift 2 ;;
     --no-report) report=0; shift ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -55,11 +56,11 @@ export OFFHEAP_BENCH_COMMIT
 
 mkdir -p "$results"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-args=("${quick[@]}")
+args=("${mode[@]}")
 [ -n "$filter" ] && args+=(--filter "$filter")
 for runtime in "${runtimes[@]}"; do
   out="$results/$stamp-$runtime.json"
-  echo "bench: $runtime: running suites${filter:+ matching \"$filter\"}${quick:+ (quick)}" >&2
+  echo "bench: $runtime: running suites${filter:+ matching \"$filter\"}${mode:+ (${mode#--})}" >&2
   case "$runtime" in
     # -A: Deno reads /proc and /sys files (the machine description) only with all permissions, and
     # --allow-ffi grants everything anyway. --expose-gc lets mitata collect garbage between benchmarks.

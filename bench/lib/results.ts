@@ -67,7 +67,7 @@ export interface RunResult {
   runtimeVersion: string;
   startedAt: string;
   finishedAt: string;
-  options: { quick: boolean; filter: string };
+  options: { quick: boolean; filter: string; full?: boolean };
   /** The machine, described at the end of the run. */
   machine: Machine;
   /** The 1-minute load average at the start of the run (the end's is in `machine`). */

@@ -42,12 +42,21 @@ export interface ChartSpec {
   title: string;
   /** What the case labels are, e.g. "block size". */
   categoryAxis: string;
+  /**
+   * Set for a chart of a fact rather than of times (a hit rate): each case's bars are its facts named
+   * `<fact> <subject>` (fractions, drawn and tabled as percentages), in the order the facts were set.
+   */
+  fact?: string;
+  /** A line the report prints under the chart and its table, e.g. the citation of a data set. */
+  note?: string;
 }
 
 /** What the runner gives a suite. */
 export interface SuiteContext {
   /** True under `--quick`: a suite may skip building data that only its non-quick cases use. */
   quick: boolean;
+  /** True under `--full`: a suite adds the sizes and variants it leaves out by default to keep the run short. */
+  full: boolean;
   /** Records a line for the output and the JSON, e.g. a baseline that was skipped. */
   note(line: string): void;
 }

@@ -13,7 +13,16 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { formatBytes, formatDuration, formatRatio } from "../lib/format.ts";
-import { baselineNames, formatProblems, medianRatios, type RunResult, summaryRows } from "../lib/results.ts";
+import {
+  baselineNames,
+  type CaseResult,
+  formatProblems,
+  medianRatios,
+  type RunResult,
+  type SuiteResult,
+  summaryRows,
+} from "../lib/results.ts";
+import { isOffheap } from "../lib/suite.ts";
 import { repositoryRoot, runtimeLabel } from "../lib/runtime.ts";
 import { findings } from "./findings.ts";
 import { type BarGroup, renderChart } from "./svg.ts";
@@ -87,6 +96,32 @@ function markdownTable(rows: string[][]): string {
   return [head, align, ...body].map((row) => `| ${row.join(" | ")} |`).join("\n");
 }
 
+/** A fact chart's bars in one case: the subject after the fact's name, and the fact's value. */
+function factColumns(entry: CaseResult, fact: string): [string, number][] {
+  return Object.entries(entry.facts ?? {})
+    .filter((pair): pair is [string, number] => pair[0].startsWith(`${fact} `) && typeof pair[1] === "number")
+    .map(([name, value]) => [name.slice(fact.length + 1), value]);
+}
+
+/** A fact chart as a table: one row per case, one column per subject, values as percentages. */
+function factTable(suite: SuiteResult, chart: string, fact: string): string | undefined {
+  const cases = suite.cases.filter((entry) => entry.chart === chart);
+  const subjects = [...new Set(cases.flatMap((entry) => factColumns(entry, fact).map(([subject]) => subject)))];
+  if (subjects.length === 0) return undefined;
+  const rows = cases.map((entry) => {
+    const values = new Map(factColumns(entry, fact));
+    const entries = entry.facts?.entries === undefined ? "" : ` (${entry.facts.entries.toLocaleString("en-US")})`;
+    return [
+      `${entry.label}${entries}`,
+      ...subjects.map((subject) => {
+        const value = values.get(subject);
+        return value === undefined ? "–" : `${(value * 100).toFixed(2)}%`;
+      }),
+    ];
+  });
+  return markdownTable([[`${fact}`, ...subjects], ...rows]);
+}
+
 function chartFile(suite: string, chart: string, runtime: string): string {
   return `${suite}-${chart}-${runtime}.svg`;
 }
@@ -99,13 +134,16 @@ function writeCharts(runs: RunResult[], folder: string): Map<string, string[]> {
   for (const run of runs) {
     for (const suite of run.suites.filter((s) => !s.skipped)) {
       for (const [chart, spec] of Object.entries(suite.charts)) {
-        const groups: BarGroup[] = suite.cases.filter((entry) => entry.chart === chart).map((entry) => ({
+        const cases = suite.cases.filter((entry) => entry.chart === chart);
+        const groups: BarGroup[] = cases.map((entry) => ({
           label: entry.label,
-          bars: entry.subjects.map((subject) => ({
-            subject: subject.name,
-            offheap: subject.offheap,
-            medianNs: subject.stats?.p50,
-          })),
+          bars: spec.fact
+            ? factColumns(entry, spec.fact).map(([subject, value]) => ({ subject, offheap: isOffheap(subject), value }))
+            : entry.subjects.map((subject) => ({
+              subject: subject.name,
+              offheap: subject.offheap,
+              value: subject.stats?.p50,
+            })),
         }));
         if (groups.length === 0) continue;
         const file = chartFile(suite.name, chart, run.runtime);
@@ -113,7 +151,14 @@ function writeCharts(runs: RunResult[], folder: string): Map<string, string[]> {
           `${run.machine.cpuModel}, ${run.machine.cpuCount} cores · ${run.startedAt.slice(0, 10)}`;
         writeFileSync(
           `${folder}/${file}`,
-          renderChart({ title: spec.title, subtitle, categoryAxis: spec.categoryAxis, groups }),
+          renderChart({
+            title: spec.title,
+            subtitle,
+            categoryAxis: spec.categoryAxis,
+            groups,
+            percent: spec.fact !== undefined,
+            note: spec.note,
+          }),
         );
         written.set(`${suite.name}/${chart}`, [...(written.get(`${suite.name}/${chart}`) ?? []), file]);
       }
@@ -148,6 +193,12 @@ const readmeCases = new Set([
   "distance dot 768-d",
   "touch 64 MiB",
   "vectorstore search 100k×768",
+  "cache full GC 1M × 1 KiB",
+  "cache getInto hit 1M string keys",
+  "cache get hit 1M string keys",
+  "cache set 1M string keys",
+  "cache getInto hit 1M integer keys",
+  "cache get 2 Workers",
 ]);
 
 /** One README table for one suite: offheap and each baseline, both runtimes, medians and ratios. */
@@ -222,6 +273,10 @@ function report(runs: RunResult[], files: string[], charts: Map<string, string[]
       }
       const rows = summaryRows({ ...run, suites: [suite] });
       out.push(`### ${runtimeLabel(run.runtime, run.runtimeVersion)}`, "", markdownTable(rows), "");
+      for (const [chart, spec] of Object.entries(suite.charts)) {
+        const table = spec.fact ? factTable(suite, chart, spec.fact) : undefined;
+        if (table) out.push(`${spec.title}:`, "", table, "", ...(spec.note ? [spec.note, ""] : []));
+      }
     }
     for (const [key, files] of charts) {
       if (!key.startsWith(`${name}/`)) continue;

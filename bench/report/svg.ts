@@ -1,18 +1,19 @@
 /**
  * Draws one benchmark chart as a standalone SVG: horizontal grouped bars, one group per case (a
  * size, say), one bar per subject, on a logarithmic time axis (allocation costs span nanoseconds to
- * milliseconds). offheap's bars are a saturated orange with bold labels; baselines are grey-blue
- * shades, so offheap stands apart at a glance.
+ * milliseconds), or on a linear percent axis for a chart of fractions (hit rates). offheap's bars
+ * are a saturated orange with bold labels; baselines are grey-blue shades, so offheap stands apart
+ * at a glance.
  *
  * @module
  */
 import { formatDuration } from "../lib/format.ts";
 
-/** One bar: a subject's median in one case, or its failure. */
+/** One bar: a subject's median in one case (or its fraction, in a percent chart), or its failure. */
 export interface Bar {
   subject: string;
   offheap: boolean;
-  medianNs?: number;
+  value?: number;
 }
 
 /** One group of bars: one case. */
@@ -28,6 +29,51 @@ export interface ChartData {
   /** What the group labels are ("block size"). */
   categoryAxis: string;
   groups: BarGroup[];
+  /** The bars are fractions, drawn as percentages on a linear axis (longer is better). */
+  percent?: boolean;
+  /** A line under the chart, e.g. a data set's citation. */
+  note?: string;
+}
+
+/** Where values go on the plot, the axis ticks, and how bar values and the axis are labelled. */
+interface Axis {
+  x(value: number): number;
+  ticks: { value: number; label: string }[];
+  minorTicks: number[];
+  format(value: number): string;
+  caption: string;
+}
+
+function timeAxis(values: number[]): Axis {
+  const decadeMin = Math.floor(Math.log10(Math.min(...values, 1e3)));
+  const decadeMax = Math.max(decadeMin + 1, Math.ceil(Math.log10(Math.max(...values, 1))));
+  const ticks: Axis["ticks"] = [];
+  const minorTicks: number[] = [];
+  for (let decade = decadeMin; decade <= decadeMax; decade++) {
+    ticks.push({ value: 10 ** decade, label: formatDuration(10 ** decade).replace(/\.00|\.0/, "") });
+    if (decade < decadeMax) minorTicks.push(2 * 10 ** decade, 5 * 10 ** decade);
+  }
+  return {
+    x: (ns) => plotLeftPx + (plotRightPx - plotLeftPx) * (Math.log10(ns) - decadeMin) / (decadeMax - decadeMin),
+    ticks,
+    minorTicks,
+    format: formatDuration,
+    caption: "median time per operation (log scale): shorter is faster",
+  };
+}
+
+function percentAxis(values: number[]): Axis {
+  const top = Math.min(1, Math.max(0.1, Math.ceil(Math.max(...values, 0) * 10) / 10));
+  const step = top > 0.5 ? 0.1 : 0.05;
+  const ticks: Axis["ticks"] = [];
+  for (let value = 0; value <= top + 1e-9; value += step) ticks.push({ value, label: `${Math.round(value * 100)}%` });
+  return {
+    x: (fraction) => plotLeftPx + (plotRightPx - plotLeftPx) * fraction / top,
+    ticks,
+    minorTicks: [],
+    format: (fraction) => `${(fraction * 100).toFixed(2)}%`,
+    caption: "share of requests (linear scale): longer is better",
+  };
 }
 
 /** offheap's shades, the first (saturated) for its main subject, then lighter and darker variants. */
@@ -89,6 +135,17 @@ function legend(
   return { svg: parts.join("\n"), heightPx: y - topPx + 20 };
 }
 
+/** Splits `note` into lines of at most about `width` characters, at spaces. */
+function wrap(note: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of note.split(" ").filter(Boolean)) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 /**
  * Renders a chart.
  *
@@ -96,12 +153,10 @@ function legend(
  * @returns The SVG document.
  */
 export function renderChart(chart: ChartData): string {
-  const values = chart.groups.flatMap((group) => group.bars).map((bar) => bar.medianNs)
+  const values = chart.groups.flatMap((group) => group.bars).map((bar) => bar.value)
     .filter((value): value is number => value !== undefined && value > 0);
-  const decadeMin = Math.floor(Math.log10(Math.min(...values, 1e3)));
-  const decadeMax = Math.max(decadeMin + 1, Math.ceil(Math.log10(Math.max(...values, 1))));
-  const x = (ns: number) =>
-    plotLeftPx + (plotRightPx - plotLeftPx) * (Math.log10(ns) - decadeMin) / (decadeMax - decadeMin);
+  const axis = chart.percent ? percentAxis(values) : timeAxis(values);
+  const x = axis.x;
 
   const colors = subjectColors(chart.groups);
   const offheapNames = new Set(
@@ -116,19 +171,19 @@ export function renderChart(chart: ChartData): string {
     parts.push(text(plotLeftPx - 10, y + groupHeightPx / 2 + 5, group.label, `font-size="14" text-anchor="end"`));
     for (const bar of group.bars) {
       const bold = bar.offheap ? ` font-weight="bold"` : "";
-      if (bar.medianNs === undefined) {
+      if (bar.value === undefined) {
         parts.push(
           text(plotLeftPx + 4, y + barHeightPx - 3, `${bar.subject}: failed`, `font-size="11" fill="#c92a2a"`),
         );
       } else {
-        const end = Math.max(plotLeftPx + 1, x(bar.medianNs));
+        const end = Math.max(plotLeftPx + 1, x(bar.value));
         const stroke = bar.offheap ? ` stroke="#7f2704" stroke-width="1"` : "";
         parts.push(
           `<rect x="${plotLeftPx}" y="${y + 1}" width="${(end - plotLeftPx).toFixed(1)}" height="${barHeightPx - 2}" ` +
             `fill="${colors.get(bar.subject)}"${stroke}><title>${escapeXml(bar.subject)}: ` +
-            `${formatDuration(bar.medianNs)}</title></rect>`,
+            `${axis.format(bar.value)}</title></rect>`,
         );
-        parts.push(text(end + 4, y + barHeightPx - 3, formatDuration(bar.medianNs), `font-size="11"${bold}`));
+        parts.push(text(end + 4, y + barHeightPx - 3, axis.format(bar.value), `font-size="11"${bold}`));
       }
       y += barHeightPx;
     }
@@ -137,24 +192,17 @@ export function renderChart(chart: ChartData): string {
   const plotBottomPx = y;
 
   const grid: string[] = [];
-  for (let decade = decadeMin; decade <= decadeMax; decade++) {
-    const gx = x(10 ** decade);
+  for (const tick of axis.ticks) {
+    const gx = x(tick.value);
     grid.push(`<line x1="${gx}" y1="${plotTopPx - 4}" x2="${gx}" y2="${plotBottomPx}" stroke="#ced4da"/>`);
-    grid.push(
-      text(
-        gx,
-        plotBottomPx + 18,
-        formatDuration(10 ** decade).replace(/\.00|\.0/, ""),
-        `font-size="12" text-anchor="middle"`,
-      ),
-    );
-    for (const minor of [2, 5]) {
-      if (decade === decadeMax) break;
-      const mx = x(minor * 10 ** decade);
-      grid.push(`<line x1="${mx}" y1="${plotTopPx - 4}" x2="${mx}" y2="${plotBottomPx}" stroke="#f1f3f5"/>`);
-    }
+    grid.push(text(gx, plotBottomPx + 18, tick.label, `font-size="12" text-anchor="middle"`));
   }
-  const heightPx = plotBottomPx + 62;
+  for (const minor of axis.minorTicks) {
+    const mx = x(minor);
+    grid.push(`<line x1="${mx}" y1="${plotTopPx - 4}" x2="${mx}" y2="${plotBottomPx}" stroke="#f1f3f5"/>`);
+  }
+  const noteLines = wrap(chart.note ?? "", 160);
+  const heightPx = plotBottomPx + 62 + 16 * noteLines.length;
   const middleY = (plotTopPx + plotBottomPx) / 2;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${heightPx}" viewBox="0 0 ${widthPx} ${heightPx}" ` +
@@ -170,9 +218,10 @@ export function renderChart(chart: ChartData): string {
     text(
       (plotLeftPx + plotRightPx) / 2,
       plotBottomPx + 44,
-      "median time per operation (log scale): shorter is faster",
+      axis.caption,
       `font-size="14" text-anchor="middle"`,
     ),
+    ...noteLines.map((line, i) => text(20, plotBottomPx + 70 + 16 * i, line, `font-size="11" fill="#495057"`)),
     text(24, middleY, chart.categoryAxis, `font-size="14" text-anchor="middle" transform="rotate(-90 24 ${middleY})"`),
     `</svg>`,
     "",

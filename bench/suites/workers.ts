@@ -29,8 +29,8 @@ import { loadOffheap } from "../lib/offheap.ts";
 import { type Case, OFFHEAP, type Subject, type Suite, type SuiteContext } from "../lib/suite.ts";
 import { openNativeAllocators } from "../baselines/native.ts";
 import { mixPlan } from "../baselines/patterns.ts";
-import { startWorker } from "../../test/workers/runtime.ts";
-import { OFFHEAP_ALLOCATOR, type Reply, type Request, type Ring } from "../workers/bench_protocol.ts";
+import { BenchWorker as Client } from "../workers/client.ts";
+import { OFFHEAP_ALLOCATOR, type Request, type Ring } from "../workers/bench_protocol.ts";
 
 const KiB = 1024;
 /** Live blocks each churning Worker keeps. */
@@ -62,32 +62,10 @@ const crossWorkloads = ["1 KiB", "mixed"];
 /** The one case `--quick` runs. */
 const QUICK_CASE = "churn 1 KiB";
 
-/** The main-thread end of one bench/workers/bench_worker.ts: one request at a time. */
-class BenchWorker {
-  readonly #worker: Worker;
-
+/** The main-thread end of one bench/workers/bench_worker.ts. */
+class BenchWorker extends Client<Request> {
   constructor() {
-    this.#worker = startWorker(new URL("../workers/bench_worker.ts", import.meta.url));
-  }
-
-  /** Sends `request`, resolves with the Worker's checksum, rejects with its error. */
-  request(request: Request): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#worker.onmessage = (event: MessageEvent<Reply>) => {
-        const reply = event.data;
-        if (reply.ok) resolve(reply.checksum);
-        else reject(new Error(`bench worker ${request.op}: ${reply.message}`));
-      };
-      this.#worker.onerror = (event: Event) => {
-        event.preventDefault();
-        reject(new Error(`bench worker ${request.op}: ${(event as ErrorEvent).message}`));
-      };
-      this.#worker.postMessage(request);
-    });
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
+    super(new URL("../workers/bench_worker.ts", import.meta.url));
   }
 }
 

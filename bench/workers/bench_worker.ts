@@ -15,7 +15,8 @@
  */
 import { heap, loadLibrary } from "../../mod.ts";
 import { openNativeAllocators } from "../baselines/native.ts";
-import { OFFHEAP_ALLOCATOR, type Reply, type Request, type Ring } from "./bench_protocol.ts";
+import { OFFHEAP_ALLOCATOR, type Request, type Ring } from "./bench_protocol.ts";
+import { serveMessages } from "./serve.ts";
 
 /**
  * The loops, over one allocator's `malloc` and `free` (in Deno the C allocators take and return
@@ -191,14 +192,4 @@ async function run(request: Request): Promise<number> {
   }
 }
 
-const scope = globalThis as unknown as {
-  onmessage: ((event: MessageEvent<Request>) => void) | null;
-  postMessage(message: Reply): void;
-};
-scope.onmessage = async (event) => {
-  try {
-    scope.postMessage({ ok: true, checksum: await run(event.data) });
-  } catch (error) {
-    scope.postMessage({ ok: false, message: String(error) });
-  }
-};
+serveMessages(run);
