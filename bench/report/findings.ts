@@ -7,6 +7,7 @@
 import { formatBytes, formatDuration, formatRatio } from "../lib/format.ts";
 import { medianRatios, type Ratio, type RunResult } from "../lib/results.ts";
 import { runtimeLabel } from "../lib/runtime.ts";
+import { cacheFindings } from "./cache_findings.ts";
 
 /** The ratio issue 2 asks for: a 1 KiB allocRaw+freeRaw pair at most this × glibc's through FFI. */
 const pairTargetRatio = 0.6;
@@ -15,7 +16,8 @@ function geometricMean(values: number[]): number {
   return Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 }
 
-function label(run: RunResult): string {
+/** The runtime and version of a run, as findings name it ("Deno 2.9.6"). */
+export function label(run: RunResult): string {
   return runtimeLabel(run.runtime, run.runtimeVersion);
 }
 
@@ -179,7 +181,8 @@ export function cliffFindings(run: RunResult): string[] {
   return lines;
 }
 
-function subjectMedian(entry: { subjects: { name: string; stats?: { p50: number } }[] }, name: string) {
+/** The median of subject `name` in a case, or undefined where it was not measured. */
+export function subjectMedian(entry: { subjects: { name: string; stats?: { p50: number } }[] }, name: string) {
   return entry.subjects.find((subject) => subject.name === name)?.stats?.p50;
 }
 
@@ -292,6 +295,7 @@ export function findings(runs: RunResult[]): string[] {
     ...runs.flatMap(cliffFindings),
     ...runs.flatMap(hugepageFindings),
     ...runs.flatMap(searchFindings),
+    ...runs.flatMap(cacheFindings),
     ...machineFindings(runs[0]),
     ...runs.flatMap(loadFindings),
     ...runs.flatMap(noiseFindings),

@@ -1,0 +1,175 @@
+/**
+ * A child process of the cache suite (bench/suites/cache.ts) holding one filled cache in a heap of
+ * its own, so that one contender's JS heap, GC pauses and RSS are never another's:
+ *
+ *   deno run -A --v8-flags=--expose-gc bench/baselines/cache_child.ts <contender> <keys> <entries> <valueBytes>
+ *   bun bench/baselines/cache_child.ts <contender> <keys> <entries> <valueBytes>
+ *
+ * `<contender>` is offheap, Map, lru-cache or empty (a process that holds nothing: the empty heap);
+ * `<keys>` is string ("key:" + i) or integer. It fills the cache, collects garbage twice and prints
+ * one JSON line of memory facts, then answers requests (bench/lib/child.ts), each with `ns`, the
+ * time it measured itself:
+ *
+ * - `{ op: "gc" }`: one full collection (`gc()` in Deno, `Bun.gc(true)` in Bun);
+ * - `{ op: "alloc", count }`: a full collection (not timed), then a loop that makes `count`
+ *   `{ a: i }` objects and keeps them in an array until it ends, as a request handler building its
+ *   working data does;
+ * - `{ op: "get" | "getInto" | "miss" | "set" }`: the nanoseconds per operation of a batch of lookups
+ *   of existing keys (`get`, `getInto`), of absent keys (`miss`), or of overwrites of existing keys
+ *   with one of two values made beforehand (`set`); keys come in a seeded random order.
+ *
+ * Each operation's loop is compiled separately (`new Function`), so each call site sees one method
+ * of one class (DESIGN.md §3), and the loop calls the store's own method, with no wrapper between.
+ *
+ * @module
+ */
+import process from "node:process";
+import { loadOffheap } from "../lib/offheap.ts";
+import { serveRequests } from "../lib/child.ts";
+import { collectGarbage, scriptArguments } from "../../test/workers/runtime.ts";
+import {
+  type CacheClass,
+  cacheClass,
+  type Contender,
+  fillStore,
+  keyBytes,
+  type KeyKind,
+  lookupKeys,
+  storeSize,
+  valueOf,
+} from "./caches.ts";
+
+const [contender, kind, entriesText, valueBytesText] = scriptArguments() as [Contender, KeyKind, string, string];
+const entries = Number(entriesText);
+const valueBytes = Number(valueBytesText);
+
+/** A high-resolution clock in nanoseconds (as mitata reads it). */
+const bun = (globalThis as unknown as { Bun?: { nanoseconds(): number } }).Bun;
+const nowNs: () => number = bun ? () => bun.nanoseconds() : () => performance.now() * 1e6;
+
+/** Lookup keys per batch cycle: enough that a 1M-entry cache is read all over, not from L2. */
+const LOOKUPS = entries >= 100_000 ? 1 << 18 : 1 << 16;
+/** The time one latency sample aims at. */
+const SAMPLE_NS = 5e6;
+
+type Loop = (
+  store: unknown,
+  keys: unknown[],
+  mask: number,
+  count: number,
+  out: Uint8Array,
+  values: Uint8Array[],
+) => number;
+
+const bodies: Record<string, string> = {
+  get: "sink += store.get(keys[i & mask]).length;",
+  getInto: "sink += store.getInto(keys[i & mask], out);",
+  miss: "if (store.get(keys[i & mask]) === undefined) sink++;",
+  set: "store.set(keys[i & mask], values[i & 1]); sink++;",
+};
+
+function compile(op: string): Loop {
+  const body = bodies[op];
+  if (!body) throw new RangeError(`cache child: no operation ${op}`);
+  return new Function(
+    "store",
+    "keys",
+    "mask",
+    "count",
+    "out",
+    "values",
+    `// ${op} loop\n"use strict";\nlet sink = 0;\nfor (let i = 0; i < count; i++) { ${body} }\nreturn sink;`,
+  ) as Loop;
+}
+
+/** Bytes of native memory offheap's allocator has handed out and not had back. */
+function liveNativeBytes(offheap: Exclude<Awaited<ReturnType<typeof loadOffheap>>, string>): number {
+  return Object.values(offheap.heap.stats().tiers).reduce((sum, tier) => sum + tier.liveBytes, 0);
+}
+
+function memoryFacts(): Record<string, number> {
+  collectGarbage();
+  collectGarbage();
+  const usage = process.memoryUsage();
+  return { jsHeapBytes: usage.heapUsed, externalBytes: usage.external, rssBytes: usage.rss };
+}
+
+if (!bun && typeof (globalThis as { gc?: unknown }).gc !== "function") {
+  throw new Error("cache child: gc() is missing; start Deno with --v8-flags=--expose-gc");
+}
+const offheap = contender === "offheap" ? await loadOffheap() : undefined;
+if (typeof offheap === "string") throw new Error(offheap);
+let Cache: CacheClass | undefined;
+if (offheap) {
+  const found = cacheClass(offheap);
+  if (typeof found === "string") throw new Error(found);
+  Cache = found;
+}
+
+collectGarbage();
+const nativeBefore = offheap ? liveNativeBytes(offheap) : 0;
+const residentBefore = offheap ? offheap.heap.residentBytes() : 0;
+const started = nowNs();
+const store = fillStore(contender, Cache, kind, entries, valueBytes);
+const facts: Record<string, number> = { buildMs: (nowNs() - started) / 1e6, entries: storeSize(store) };
+Object.assign(facts, memoryFacts());
+if (offheap && store) {
+  // What the cache costs beyond its keys' and values' own bytes, per entry, three ways.
+  const payload = keyBytes(kind, entries) + entries * valueBytes;
+  const stats = (store as { stats(): { bytes: number; entryOverheadBytes?: number } }).stats();
+  facts.nativeBytesPerEntry = (liveNativeBytes(offheap) - nativeBefore - payload) / entries;
+  facts.residentBytesPerEntry = (offheap.heap.residentBytes() - residentBefore - payload) / entries;
+  facts.accountedBytesPerEntry = (stats.bytes - payload) / entries;
+}
+
+const loops = new Map<string, { loop: Loop; keys: unknown[]; count: number }>();
+const out = new Uint8Array(valueBytes);
+const values = [valueOf(valueBytes, 1), valueOf(valueBytes, 2)];
+
+function latency(op: string): number {
+  let entry = loops.get(op);
+  if (!entry) {
+    const keys = lookupKeys(kind, entries, LOOKUPS, 42, op === "miss");
+    const loop = compile(op);
+    // Warm-up: the loop and the store's methods get compiled before anything is timed.
+    for (let round = 0; round < 3; round++) loop(store, keys, LOOKUPS - 1, 4096, out, values);
+    const t0 = nowNs();
+    loop(store, keys, LOOKUPS - 1, 4096, out, values);
+    const perOp = Math.max(1, (nowNs() - t0) / 4096);
+    const count = 2 ** Math.round(Math.log2(Math.min(1 << 22, Math.max(1024, SAMPLE_NS / perOp))));
+    entry = { loop, keys, count };
+    loops.set(op, entry);
+  }
+  const { loop, keys, count } = entry;
+  const t0 = nowNs();
+  const sink = loop(store, keys, keys.length - 1, count, out, values);
+  const ns = (nowNs() - t0) / count;
+  if (op !== "miss" && op !== "set" && !(sink > 0)) throw new Error(`${op}: the lookups found nothing`);
+  if (op === "miss" && sink !== count) throw new Error(`miss: ${count - sink} of ${count} lookups found an entry`);
+  return ns;
+}
+
+function allocationLoop(count: number): number {
+  const kept: { a: number }[] = [];
+  for (let i = 0; i < count; i++) kept.push({ a: i });
+  return kept.length;
+}
+
+serveRequests(facts, (request) => {
+  switch (request.op) {
+    case "gc": {
+      const t0 = nowNs();
+      collectGarbage();
+      return { ns: nowNs() - t0 };
+    }
+    case "alloc": {
+      collectGarbage();
+      const t0 = nowNs();
+      const made = allocationLoop(Number(request.count));
+      return { ns: nowNs() - t0, made };
+    }
+    default:
+      if (!store) throw new Error(`${contender} holds no cache to ${request.op}`);
+      return { ns: latency(String(request.op)) };
+  }
+});
