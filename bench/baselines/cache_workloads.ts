@@ -32,6 +32,15 @@ export const P3_CITATION = 'P3 trace: Nimrod Megiddo and Dharmendra S. Modha, "A
   "Replacement Cache\", USENIX Conference on File and Storage Technologies (FAST '03), San Francisco, 2003, " +
   "pp. 115–130.";
 
+/** The exact-LRU hit rates on P3 the trace's README gives: [cache entries, hit rate]. */
+export const P3_LRU_REFERENCE: readonly [number, number][] = [
+  [1000, 0.0105],
+  [2000, 0.0115],
+  [8000, 0.0161],
+  [32768, 0.0357],
+  [131072, 0.4479],
+];
+
 function countDistinct(keys: Float64Array): number {
   return new Set(keys).size;
 }

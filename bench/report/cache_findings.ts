@@ -180,8 +180,19 @@ function hitRateFindings(run: RunResult, cases: CaseResult[]): string[] {
         `${(lru * 100).toFixed(2)}% (${points(adaptive - lru)}), best ${best}${check}${entryBoundText}`,
     );
   }
-  if (parts.length === 0) return [];
-  return [`${label(run)}, cache hit rates: ${parts.join("; ")}.`];
+  const lines = parts.length === 0 ? [] : [`${label(run)}, cache hit rates: ${parts.join("; ")}.`];
+  const checks: string[] = [];
+  for (const entry of cases.filter((found) => found.chart === "hitrate")) {
+    for (const [name, value] of Object.entries(entry.facts ?? {})) {
+      const published = entry.facts?.[`${name}, published`];
+      if (typeof value !== "number" || typeof published !== "number") continue;
+      checks.push(`${name} ${(value * 100).toFixed(2)}% (published ${(published * 100).toFixed(2)}%)`);
+    }
+  }
+  if (checks.length > 0) {
+    lines.push(`${label(run)}, the replay checked against published exact-LRU figures: ${checks.join(", ")}.`);
+  }
+  return lines;
 }
 
 function workerFindings(run: RunResult, cases: CaseResult[]): string[] {

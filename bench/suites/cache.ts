@@ -56,6 +56,7 @@ import {
 import {
   loadP3,
   P3_CITATION,
+  P3_LRU_REFERENCE,
   P3_PATH,
   replayLru,
   replayOffheap,
@@ -303,7 +304,14 @@ function traceEntryBytes(Cache: CacheClass): number {
  * its segments from `maxBytes`). "adaptive (maxEntries only)" leaves `maxBytes` unbounding, to show
  * what the adaptive policy does when only `maxEntries` binds.
  */
-function hitRateCase(Cache: CacheClass, name: string, make: () => Workload, fraction: number, full: boolean): Case {
+function hitRateCase(
+  Cache: CacheClass,
+  name: string,
+  make: () => Workload,
+  fraction: number,
+  full: boolean,
+  references: readonly [number, number][] = [],
+): Case {
   const facts: Record<string, string | number> = {};
   const timed = full ? POLICIES : POLICIES.slice(0, 1);
   const warm = new Map<string, OffheapCache | LRUCache<Key, Uint8Array>>();
@@ -311,7 +319,8 @@ function hitRateCase(Cache: CacheClass, name: string, make: () => Workload, frac
   const measure = (): Float64Array => {
     const { keys, distinctKeys } = workload(name, make);
     const entries = Math.max(1, Math.round(distinctKeys * fraction));
-    const maxBytes = entries * traceEntryBytes(Cache);
+    const entryBytes = traceEntryBytes(Cache);
+    const maxBytes = entries * entryBytes;
     Object.assign(facts, { entries, maxBytes, requests: keys.length, distinctKeys, shards: 1, valueBytes: 1 });
     const variants: [string, CacheChoice][] = POLICIES.map((policy) => [policy, { policy, shards: 1, maxBytes }]);
     // The P3 replays are the long ones: by default only the Zipf cases show the entry-bound variant.
@@ -324,6 +333,13 @@ function hitRateCase(Cache: CacheClass, name: string, make: () => Workload, frac
     }
     const lru = new LRUCache<Key, Uint8Array>({ max: entries });
     facts["hit rate lru-cache"] = replayLru(lru, keys, 0, keys.length) / keys.length;
+    // A check of the replay against published figures: offheap's exact LRU at the sizes they name.
+    for (const [size, published] of references) {
+      const cache = offheapCache(Cache, size, 1, { policy: "lru", shards: 1, maxBytes: size * entryBytes });
+      facts[`${name} lru at ${size} entries`] = replayOffheap(cache, keys, 0, keys.length) / keys.length;
+      facts[`${name} lru at ${size} entries, published`] = published;
+      cache.free();
+    }
     warm.set("lru-cache", lru);
     return keys;
   };
@@ -355,7 +371,11 @@ function hitRateCases(Cache: CacheClass, context: SuiteContext): Case[] {
   else context.note(`cache: the P3 trace is not at ${P3_PATH}, so its hit rates are not measured`);
   workloads.push(["Zipf 0.99", () => zipfWorkload(1_000_000, 100_000, 0.99, 11)]);
   return workloads.flatMap(([name, make]) =>
-    [0.01, 0.1].map((fraction) => hitRateCase(Cache, name, make, fraction, context.full))
+    [0.01, 0.1].map((fraction) => {
+      // Under --full, the first P3 case also replays exact LRU at the sizes the trace's README gives.
+      const references = context.full && name === "P3" && fraction === 0.01 ? P3_LRU_REFERENCE : [];
+      return hitRateCase(Cache, name, make, fraction, context.full, references);
+    })
   );
 }
 
