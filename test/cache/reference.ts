@@ -6,12 +6,9 @@
  * on hash-slot positions); the tests run the same operations on a native cache and on a model and
  * compare every result, the order of `keys()` and the counters.
  *
- * One rule differs between the contract and policy.zig: the contract says the entry a set just wrote
- * is never its own set's victim unless it is the only candidate; policy.zig takes the policy's victim
- * as it comes (an LFU key alone in the lowest list, or a FIFO entry updated in place at the tail, is
- * evicted and its set reports "not admitted"). `protectWritten` picks the contract's rule (default)
- * or policy.zig's. The adaptive model follows policy.zig throughout (its admission may reject the
- * written key by design).
+ * A set never evicts the entry it just wrote while another entry is left (the contract's rule,
+ * and policy.zig's since 7289028); only the adaptive policy may refuse a new key, at admission, and
+ * its model follows policy.zig throughout.
  *
  * Keys are given encoded (the tag byte and the key's bytes, as the facade encodes them).
  *
@@ -97,8 +94,6 @@ export interface ReferenceBounds {
   maxBytes: number;
   /** 0 or undefined: none. */
   maxEntries?: number;
-  /** The contract's rule (default true): a set never evicts the entry it wrote while another is left. */
-  protectWritten?: boolean;
 }
 
 /** What every model does; the policy supplies the order and the victim. */
@@ -118,13 +113,11 @@ export abstract class ReferenceCache {
   };
   readonly maxBytes: number;
   readonly maxEntries: number;
-  readonly protectWritten: boolean;
   protected readonly index = new Map<string, Node>();
 
   constructor(bounds: ReferenceBounds) {
     this.maxBytes = bounds.maxBytes;
     this.maxEntries = bounds.maxEntries ? bounds.maxEntries : Infinity;
-    this.protectWritten = bounds.protectWritten ?? true;
   }
 
   /** The policy's reaction to a hit (get) on `node`. */
@@ -255,7 +248,7 @@ export class ReferenceLru extends ReferenceCache {
   }
   protected victim(written: Node): Node | null {
     const tail = this.list.tail;
-    return tail === written && this.protectWritten ? tail.prev : tail;
+    return tail === written ? (tail.prev ?? tail) : tail; // the written entry only when it is alone
   }
   order(): Node[] {
     return [...this.list.nodes()];
@@ -292,10 +285,10 @@ export class ReferenceLfu extends ReferenceCache {
   protected victim(written: Node): Node | null {
     for (const list of this.lists) {
       for (let node = list.tail; node; node = node.prev) {
-        if (node !== written || !this.protectWritten) return node;
+        if (node !== written) return node;
       }
     }
-    return null;
+    return written; // the only entry left
   }
   protected override afterTouch(): void {
     this.opsSinceAging++;
