@@ -353,7 +353,7 @@ export class ReferenceSketch {
 
 /**
  * W-TinyLFU with a hill-climbed window, as policy.zig's `Adaptive` describes it: new keys enter the
- * window; after a set the window's oldest entries beyond its share become candidates; while over
+ * window (its share of the bytes and of the entry bound); after a set the window's oldest entries beyond its share become candidates; while over
  * the bounds the oldest candidate faces the tail of probation (or protected) and wins only with a
  * strictly higher sketch estimate; leftover candidates join probation. Hits promote from probation
  * to protected (80% of the main space). Every `sample` gets, the window fraction climbs.
@@ -376,12 +376,19 @@ export class ReferenceAdaptive extends ReferenceCache {
     this.sketch = new ReferenceSketch(bounds.maxEntries ? bounds.maxEntries : Math.floor(bounds.maxBytes / 256));
   }
 
-  windowBytesMax(): number {
-    return Math.floor(this.maxBytes * this.windowFraction);
+  /** The window's share of a bound (bytes or entries). */
+  windowMax(bound: number): number {
+    return Math.floor(bound * this.windowFraction);
   }
 
-  protectedBytesMax(): number {
-    return Math.floor((this.maxBytes - this.windowBytesMax()) * 0.8);
+  /** Protected's share of a bound: 80% of what the window leaves. */
+  protectedMax(bound: number): number {
+    return Math.floor((bound - this.windowMax(bound)) * 0.8);
+  }
+
+  /** The shard's entry bound as the library holds it (2^32 - 1 when none is given). */
+  get entryBound(): number {
+    return this.maxEntries === Infinity ? 2 ** 32 - 1 : this.maxEntries;
   }
 
   protected onHit(node: Node): void {
@@ -391,7 +398,11 @@ export class ReferenceAdaptive extends ReferenceCache {
       return;
     }
     this.protectedList.moveToHead(node);
-    while (this.protectedList.bytes > this.protectedBytesMax()) this.probation.moveToHead(this.protectedList.tail!);
+    const bytesMax = this.protectedMax(this.maxBytes);
+    const entriesMax = this.protectedMax(this.entryBound);
+    while (this.protectedList.bytes > bytesMax || this.protectedList.length > entriesMax) {
+      this.probation.moveToHead(this.protectedList.tail!);
+    }
   }
   protected onInsert(node: Node): void {
     this.window.pushHead(node);
@@ -414,8 +425,11 @@ export class ReferenceAdaptive extends ReferenceCache {
   }
 
   protected override evict(written: Node): boolean {
-    const windowMax = this.windowBytesMax();
-    while (this.window.bytes > windowMax && this.window.length > 1) this.candidates.moveToHead(this.window.tail!);
+    const bytesMax = this.windowMax(this.maxBytes);
+    const entriesMax = this.windowMax(this.entryBound);
+    while ((this.window.bytes > bytesMax || this.window.length > entriesMax) && this.window.length > 1) {
+      this.candidates.moveToHead(this.window.tail!);
+    }
     while (this.overBounds()) this.evictOne(this.victim(), written);
     while (this.candidates.tail) this.probation.moveToHead(this.candidates.tail);
     return this.index.has(written.id);

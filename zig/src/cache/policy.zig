@@ -33,8 +33,8 @@ pub const candidates: u8 = 3;
 
 /// The adaptive policy's state beside its lists.
 ///
-/// New keys enter the window (an LRU of `window_fraction` of the shard's bytes, which always keeps
-/// its newest entry). After a set, the window's oldest entries beyond its share move to the
+/// New keys enter the window (an LRU of `window_fraction` of the shard's bytes and of its entry
+/// bound, which always keeps its newest entry). After a set, the window's oldest entries beyond its share move to the
 /// candidates list. Then, while the shard is
 /// over its bounds, the oldest candidate faces the tail of probation (or of protected when
 /// probation is empty): the sketch's estimates decide, the candidate wins only when strictly more
@@ -42,8 +42,8 @@ pub const candidates: u8 = 3;
 /// with no candidate left, the victim is the tail of probation, then protected, then the window.
 /// Candidates still waiting when the shard fits move to the head of probation, oldest first. Hits
 /// in the window move to its head; hits in probation or on a candidate promote to the head of
-/// protected (80% of the main space; its tail is demoted to the head of probation when it
-/// overflows); hits in protected move to its head. Every hit and every set increments the sketch.
+/// protected (80% of the main space, in bytes and in entries; its tail is demoted to the head of
+/// probation when it overflows); hits in protected move to its head. Every hit and every set increments the sketch.
 ///
 /// Hill climbing: after every `sample` gets (10 × max(entries, 64), counted when the sample
 /// starts), the window fraction moves by `step` (starting at +0.05) within [0, 0.8]; when the
@@ -58,13 +58,15 @@ pub const Adaptive = struct {
     sample_hits: u64 = 0,
     sample_size: u64 = 640,
 
-    pub fn windowBytesMax(adaptive: *const Adaptive, shard_bytes_max: u64) u64 {
-        return @intFromFloat(@floor(@as(f64, @floatFromInt(shard_bytes_max)) * adaptive.window_fraction));
+    /// The window's share of a bound (bytes or entries): floor(bound × window_fraction).
+    pub fn windowMax(adaptive: *const Adaptive, bound: u64) u64 {
+        return @intFromFloat(@floor(@as(f64, @floatFromInt(bound)) * adaptive.window_fraction));
     }
 
-    pub fn protectedBytesMax(adaptive: *const Adaptive, shard_bytes_max: u64) u64 {
-        const main_bytes = shard_bytes_max - adaptive.windowBytesMax(shard_bytes_max);
-        return @intFromFloat(@floor(@as(f64, @floatFromInt(main_bytes)) * 0.8));
+    /// Protected's share of a bound: floor((bound − the window's share) × 0.8).
+    pub fn protectedMax(adaptive: *const Adaptive, bound: u64) u64 {
+        const main = bound - adaptive.windowMax(bound);
+        return @intFromFloat(@floor(@as(f64, @floatFromInt(main)) * 0.8));
     }
 
     /// Counts one get; at the end of a sample, climbs.
@@ -82,6 +84,9 @@ pub const Adaptive = struct {
         assert(adaptive.window_fraction >= 0 and adaptive.window_fraction <= 0.8);
     }
 };
+
+/// A shard's bounds, which the adaptive segments take their shares of.
+pub const Bounds = struct { bytes: u64, entries: u64 };
 
 /// The lists of one shard under one policy, and the moves the policy makes on them.
 pub const Lists = struct {
@@ -107,7 +112,7 @@ pub const Lists = struct {
     }
 
     /// A get that found `entry` (not a peek).
-    pub fn hit(state: *Lists, entry: *Entry, shard_bytes_max: u64) void {
+    pub fn hit(state: *Lists, entry: *Entry, bounds: Bounds) void {
         assert(entry.list < list_count);
         switch (state.kind) {
             .lru => state.lists[0].moveToHead(entry),
@@ -115,32 +120,32 @@ pub const Lists = struct {
             .lfu => state.promote(entry),
             .adaptive => {
                 state.adaptive.sketch.increment(entry.sketch_hash);
-                state.adaptiveTouch(entry, shard_bytes_max);
+                state.adaptiveTouch(entry, bounds);
             },
         }
     }
 
     /// The moves of an adaptive hit (the sketch is counted by the caller).
-    fn adaptiveTouch(state: *Lists, entry: *Entry, shard_bytes_max: u64) void {
+    fn adaptiveTouch(state: *Lists, entry: *Entry, bounds: Bounds) void {
         switch (entry.list) {
             window, protected => state.lists[entry.list].moveToHead(entry),
             probation, candidates => {
                 state.lists[entry.list].remove(entry);
                 entry.list = protected;
                 state.lists[protected].pushHead(entry);
-                state.demoteProtected(shard_bytes_max);
+                state.demoteProtected(bounds);
             },
             else => unreachable,
         }
     }
 
     /// An update: `new` takes `old`'s place, then counts as a hit (FIFO keeps its place).
-    pub fn update(state: *Lists, old: *Entry, new: *Entry, shard_bytes_max: u64) void {
+    pub fn update(state: *Lists, old: *Entry, new: *Entry, bounds: Bounds) void {
         new.list = old.list;
         state.lists[old.list].replace(old, new);
         switch (state.kind) {
             .fifo => {},
-            else => state.hit(new, shard_bytes_max),
+            else => state.hit(new, bounds),
         }
     }
 
@@ -155,9 +160,10 @@ pub const Lists = struct {
         state.lists[entry.list].pushHead(entry);
     }
 
-    fn demoteProtected(state: *Lists, shard_bytes_max: u64) void {
-        const limit = state.adaptive.protectedBytesMax(shard_bytes_max);
-        while (state.lists[protected].bytes > limit) {
+    fn demoteProtected(state: *Lists, bounds: Bounds) void {
+        const bytes_max = state.adaptive.protectedMax(bounds.bytes);
+        const entries_max = state.adaptive.protectedMax(bounds.entries);
+        while (state.lists[protected].bytes > bytes_max or state.lists[protected].count > entries_max) {
             const demoted = state.lists[protected].tail.?;
             state.lists[protected].remove(demoted);
             demoted.list = probation;
@@ -182,11 +188,13 @@ pub const Lists = struct {
     }
 
     /// Adaptive, before evicting: the window's oldest entries beyond its share become candidates.
-    pub fn spillWindow(state: *Lists, shard_bytes_max: u64) void {
+    pub fn spillWindow(state: *Lists, bounds: Bounds) void {
         if (state.kind != .adaptive) return;
-        const limit = state.adaptive.windowBytesMax(shard_bytes_max);
+        const bytes_max = state.adaptive.windowMax(bounds.bytes);
+        const entries_max = state.adaptive.windowMax(bounds.entries);
+        const list = &state.lists[window];
         // The window always keeps its newest entry, however small its share.
-        while (state.lists[window].bytes > limit and state.lists[window].count > 1) state.move(state.lists[window].tail.?, candidates);
+        while ((list.bytes > bytes_max or list.count > entries_max) and list.count > 1) state.move(list.tail.?, candidates);
     }
 
     /// Adaptive, once the shard fits: the candidates left join probation, oldest first.

@@ -44,6 +44,10 @@ pub const Shard = struct {
     counters: Counters = .{},
     sweep_position: usize = 0,
 
+    pub fn bounds(shard: *const Shard) policy.Bounds {
+        return .{ .bytes = shard.bytes_max, .entries = shard.entries_max };
+    }
+
     fn expired(entry: *const Entry, now_ms: u64) bool {
         return entry.expires_at_ms != 0 and entry.expires_at_ms <= now_ms;
     }
@@ -64,7 +68,7 @@ pub const Shard = struct {
         if (!peek) {
             if (found) |entry| {
                 shard.counters.hits += 1;
-                shard.lists.hit(entry, shard.bytes_max);
+                shard.lists.hit(entry, shard.bounds());
                 shard.lists.countOperation(shard.entries);
             } else shard.counters.misses += 1;
             if (shard.lists.kind == .adaptive) shard.lists.adaptive.recordGet(found != null, shard.entries);
@@ -84,7 +88,7 @@ pub const Shard = struct {
         if (shard.find(fresh.key(), fresh.index_hash, now_ms)) |old| {
             shard.index.replace(old, fresh);
             shard.bytes = shard.bytes - old.chargedBytes() + fresh.chargedBytes();
-            shard.lists.update(old, fresh, shard.bytes_max);
+            shard.lists.update(old, fresh, shard.bounds());
             entry_zig.destroy(old);
         } else {
             try shard.index.insert(fresh);
@@ -101,7 +105,7 @@ pub const Shard = struct {
     /// Evicts until the shard fits its bounds; false when `fresh` was among the victims.
     fn evict(shard: *Shard, fresh: *const Entry) bool {
         var stored = true;
-        shard.lists.spillWindow(shard.bytes_max);
+        shard.lists.spillWindow(shard.bounds());
         while (shard.bytes > shard.bytes_max or shard.entries > shard.entries_max) {
             assert(shard.entries > 0);
             const reason: Reason = if (shard.bytes > shard.bytes_max) .size else .count;
