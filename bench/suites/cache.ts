@@ -255,7 +255,13 @@ function latencyCases(first: number, full: boolean): Case[] {
         label: `${operation.name}, ${kind} keys`,
         quick: name === QUICK_CASE,
         subjects,
-        facts: { entries, valueBytes: VALUE_BYTES, keys: kind, policy: "adaptive (the default)" },
+        facts: {
+          entries,
+          valueBytes: VALUE_BYTES,
+          keys: kind,
+          lookups: "uniform random",
+          policy: "adaptive (the default)",
+        },
       });
     }
   }
