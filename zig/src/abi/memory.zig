@@ -51,7 +51,8 @@ fn allocGeneral(size: f64, alignment: u32) f64 {
 pub export fn offheap_alloc_zeroed(size: f64, alignment: u32) f64 {
     const size_bytes = args.size(size) catch |err| return args.failure(err);
     const alignment_bytes = args.alignment(alignment) catch |err| return args.failure(err);
-    return args.addressResult(heap.alloc(.{ .size_bytes = size_bytes, .alignment_bytes = alignment_bytes, .zero = true }));
+    // Zeroed allocation has always taken the options path, configured huge mode included.
+    return args.addressResult(heap.alloc(.{ .size_bytes = size_bytes, .alignment_bytes = alignment_bytes, .zero = true, .huge_mode_routes = true }));
 }
 
 pub export fn offheap_free(address: f64) i32 {
@@ -174,7 +175,13 @@ fn requestArgument(size_bytes: usize, alignment: u32, flags_word: u32, node: i32
     const flags: AllocFlags = @bitCast(flags_word);
     if (flags.unknown != 0) return error.InvalidArgument;
     if (node < -1) return error.InvalidNode;
-    var request: heap.Request = .{ .size_bytes = size_bytes, .alignment_bytes = try args.alignment(alignment), .zero = flags.zero, .collapse = flags.collapse };
+    var request: heap.Request = .{
+        .size_bytes = size_bytes,
+        .alignment_bytes = try args.alignment(alignment),
+        .zero = flags.zero,
+        .collapse = flags.collapse,
+        .huge_mode_routes = true,
+    };
     request.huge_mode = switch (flags.huge) {
         0 => null,
         1 => .auto,

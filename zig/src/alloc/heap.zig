@@ -52,6 +52,10 @@ pub const Request = struct {
     placement: numa.Placement = .{},
     advice: Advice = .none,
     collapse: bool = false,
+    /// Whether a configured OFFHEAP_HUGE=always sends this request to the huge tier at any size.
+    /// The options calls (`offheap_alloc_ex` behind `heap.alloc`, and zeroed allocation) say yes;
+    /// the plain calls (`allocRaw`, batches, realloc) route by size alone.
+    huge_mode_routes: bool = false,
 
     pub fn hugeMode(request: Request) huge.Mode {
         return request.huge_mode orelse config.get().huge_mode;
@@ -63,7 +67,8 @@ const tierOfClass = lookup.tierOfClass;
 /// The tier a valid request goes to.
 pub fn tierFor(request: Request) Tier {
     if (request.size_bytes > config.get().huge_threshold_bytes) return .huge;
-    if (request.hugeMode() == .always) return .huge;
+    const routing_mode = request.huge_mode orelse if (request.huge_mode_routes) config.get().huge_mode else .auto;
+    if (routing_mode == .always) return .huge;
     if (request.size_bytes > medium_bytes_max) return .mapped;
     return if (request.size_bytes > size_class.small_bytes_max) .medium else .small;
 }
@@ -211,6 +216,14 @@ pub const backingOf = lookup.backingOf;
 pub const regionAt = lookup.regionAt;
 pub const pinRegion = region_tier.pin;
 pub const unpinRegion = region_tier.unpin;
+
+test "only an options request follows a configured huge mode to the huge tier; \"always\" routes any size" {
+    try std.testing.expectEqual(Tier.small, tierFor(.{ .size_bytes = 16 }));
+    try std.testing.expectEqual(Tier.huge, tierFor(.{ .size_bytes = 16, .huge_mode = .always }));
+    const configured: Tier = if (config.get().huge_mode == .always) .huge else .small;
+    try std.testing.expectEqual(configured, tierFor(.{ .size_bytes = 16, .huge_mode_routes = true }));
+    try std.testing.expectEqual(Tier.mapped, tierFor(.{ .size_bytes = 100 << 10, .huge_mode = .never }));
+}
 
 test "every tier boundary routes to the right tier and round-trips" {
     const cases = [_]struct { size: usize, tier: Tier }{
