@@ -48,6 +48,17 @@ test("threadHeapStats() has exactly the documented fields, each a count", () => 
   assert.ok(Object.values(stats).every(isCount));
 });
 
+/** Runs test/print_options.ts in a child process of this runtime with `variables` added to its environment. */
+function runWithEnvironment(variables: Record<string, string>): { options: unknown; rawTier: string; optionsTier: string } {
+  const deno = (globalThis as unknown as { Deno?: { execPath(): string } }).Deno;
+  const command = deno ? deno.execPath() : (globalThis as unknown as { process: { execPath: string } }).process.execPath;
+  const script = new URL("./print_options.ts", import.meta.url).pathname;
+  const env = { ...(globalThis as unknown as { process: { env: Record<string, string> } }).process.env, ...variables };
+  const child = spawnSync(command, deno ? ["run", "-A", script] : [script], { encoding: "utf8", env, timeout: 60_000 });
+  assert.equal(child.status, 0, child.stderr);
+  return JSON.parse(child.stdout);
+}
+
 test("heap.options() reports each option with its type, and OFFHEAP_* overrides reach it", () => {
   const options = heap.options();
   assert.deepEqual(Object.keys(options).sort(), [
@@ -56,11 +67,7 @@ test("heap.options() reports each option with its type, and OFFHEAP_* overrides 
   assert.equal(typeof options.poison, "boolean");
   assert.ok(["local", "interleave", "preferred"].includes(options.numa));
   assert.ok(["auto", "always", "never"].includes(options.huge));
-  const deno = (globalThis as unknown as { Deno?: { execPath(): string } }).Deno;
-  const command = deno ? deno.execPath() : (globalThis as unknown as { process: { execPath: string } }).process.execPath;
-  const script = new URL("./print_options.ts", import.meta.url).pathname;
   const env = {
-    ...(globalThis as unknown as { process: { env: Record<string, string> } }).process.env,
     OFFHEAP_CACHE_BUDGET: "32M",
     OFFHEAP_DECAY_MS: "250",
     OFFHEAP_HUGE_THRESHOLD: "4M",
@@ -69,9 +76,7 @@ test("heap.options() reports each option with its type, and OFFHEAP_* overrides 
     OFFHEAP_HUGE: "never",
     OFFHEAP_HUGETLB_RETRY_MS: "5",
   };
-  const child = spawnSync(command, deno ? ["run", "-A", script] : [script], { encoding: "utf8", env, timeout: 60_000 });
-  assert.equal(child.status, 0, child.stderr);
-  assert.deepEqual(JSON.parse(child.stdout), {
+  assert.deepEqual(runWithEnvironment(env).options, {
     cacheBudgetBytes: 32 << 20,
     decayMs: 250,
     hugeThresholdBytes: 4 << 20,
@@ -80,4 +85,11 @@ test("heap.options() reports each option with its type, and OFFHEAP_* overrides 
     huge: "never",
     hugetlbRetryMs: 5,
   });
+});
+
+test("OFFHEAP_HUGE=always sends heap.alloc's requests to the huge tier at any size, never allocRaw's", () => {
+  const placed = runWithEnvironment({ OFFHEAP_HUGE: "always" });
+  assert.equal((placed.options as { huge: string }).huge, "always");
+  assert.equal(placed.rawTier, "small");
+  assert.equal(placed.optionsTier, "huge");
 });
