@@ -52,6 +52,7 @@ test {
     _ = @import("cache/shard.zig");
     _ = @import("cache/cache.zig");
     _ = @import("cache/fields.zig");
+    _ = @import("abi/cache_test.zig");
     _ = @import("stats/counters.zig");
     _ = @import("stats/fields.zig");
     _ = @import("stats/threads.zig");
