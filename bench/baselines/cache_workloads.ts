@@ -8,11 +8,11 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { existsSync } from "node:fs";
 import type { LRUCache } from "lru-cache";
 import { repositoryRoot } from "../lib/runtime.ts";
 import { random } from "../../test/vector_reference.ts";
+import { p3Stream } from "../../test/cache/workloads.ts";
 import type { Key, OffheapCache } from "./caches.ts";
 
 /** A request stream: integer keys in order. */
@@ -52,25 +52,7 @@ function countDistinct(keys: Float64Array): number {
  */
 export function loadP3(path = P3_PATH): Workload | undefined {
   if (!existsSync(path)) return undefined;
-  const text = new TextDecoder().decode(gunzipSync(readFileSync(path)));
-  const runs: number[] = [];
-  let total = 0;
-  for (const line of text.split("\n")) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 2) continue;
-    const start = Number(fields[0]);
-    const count = Number(fields[1]);
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 1) {
-      throw new Error(`P3: unexpected line "${line}"`);
-    }
-    runs.push(start, count);
-    total += count;
-  }
-  const keys = new Float64Array(total);
-  let at = 0;
-  for (let i = 0; i < runs.length; i += 2) {
-    for (let block = 0; block < runs[i + 1]; block++) keys[at++] = runs[i] + block;
-  }
+  const keys = p3Stream(path);
   return { name: "P3", keys, distinctKeys: countDistinct(keys) };
 }
 

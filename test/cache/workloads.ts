@@ -112,17 +112,19 @@ export function hasP3(): boolean {
   return existsSync(P3_PATH);
 }
 
-/** The P3 trace as block numbers, one per request (each `start count` run expanded). */
-export function p3Stream(): Float64Array {
-  const text = new TextDecoder().decode(gunzipSync(readFileSync(P3_PATH)));
-  const lines = text.split("\n");
+/** The P3 trace at `path` as block numbers, one per request (each `start count` run expanded). */
+export function p3Stream(path: string = P3_PATH): Float64Array {
+  const text = new TextDecoder().decode(gunzipSync(readFileSync(path)));
   let total = 0;
   const runs: number[] = [];
-  for (const line of lines) {
+  for (const line of text.split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 2) continue;
     const start = Number(fields[0]);
     const count = Number(fields[1]);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 1) {
+      throw new Error(`P3: unexpected line "${line}"`);
+    }
     runs.push(start, count);
     total += count;
   }
