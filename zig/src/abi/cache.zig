@@ -42,6 +42,22 @@ fn keyArgument(key: ?[*]const u8, key_len: u32) Error![]const u8 {
     return bytes[0..key_len];
 }
 
+/// What every call on one key needs: its cache, the key, its hash and shard, and the time.
+const Keyed = struct {
+    cache: *Cache,
+    key: []const u8,
+    index_hash: u32,
+    shard: *@import("../cache/shard.zig").Shard,
+    now_ms: u64,
+
+    fn of(handle: u32, key: ?[*]const u8, key_len: u32) Error!Keyed {
+        const cache = try cache_zig.resolve(handle);
+        const key_bytes = try keyArgument(key, key_len);
+        const index_hash = hash.hash32(key_bytes, hash.index_seed);
+        return .{ .cache = cache, .key = key_bytes, .index_hash = index_hash, .shard = cache.shardOf(index_hash), .now_ms = cache.nowMs() };
+    }
+};
+
 fn countArgument(value: f64) Error!u64 {
     if (!(value >= 0 and value <= ttl_ms_max)) return error.InvalidArgument;
     if (@floor(value) != value) return error.InvalidArgument;
@@ -83,20 +99,17 @@ pub export fn offheap_cache_set(handle: u32, key: ?[*]const u8, key_len: u32, va
 }
 
 fn set(handle: u32, key: ?[*]const u8, key_len: u32, value: ?[*]const u8, value_len: u32, ttl_ms: f64) Error!u32 {
-    const cache = try cache_zig.resolve(handle);
-    const key_bytes = try keyArgument(key, key_len);
+    const on = try Keyed.of(handle, key, key_len);
     // An empty value may arrive as a null pointer.
     const value_bytes: []const u8 = if (value_len == 0) &.{} else (value orelse return error.InvalidArgument)[0..value_len];
-    if (entry_zig.chargedBytesOf(key_len, value_len) > cache.shardBytesMax()) return error.InvalidSize;
-    const ttl: u64 = if (ttl_ms == -1) cache.options.ttl_ms else try countArgument(ttl_ms);
-    const index_hash = hash.hash32(key_bytes, hash.index_seed);
-    const shard = cache.shardOf(index_hash);
-    const now_ms = cache.nowMs();
+    if (entry_zig.chargedBytesOf(key_len, value_len) > on.cache.shardBytesMax()) return error.InvalidSize;
+    const ttl: u64 = if (ttl_ms == -1) on.cache.options.ttl_ms else try countArgument(ttl_ms);
+    const expires_at_ms = if (ttl == 0) 0 else on.now_ms + ttl;
     // The entry is built before the lock is taken: the lock covers only the index and the lists.
-    const fresh = try entry_zig.create(key_bytes, value_bytes, .{ .index = index_hash, .sketch = hash.hash32(key_bytes, hash.sketch_seed) }, if (ttl == 0) 0 else now_ms + ttl);
-    shard.lock.lock();
-    defer shard.lock.unlock();
-    const stored = shard.set(fresh, now_ms) catch |err| {
+    const fresh = try entry_zig.create(on.key, value_bytes, .{ .index = on.index_hash, .sketch = hash.hash32(on.key, hash.sketch_seed) }, expires_at_ms);
+    on.shard.lock.lock();
+    defer on.shard.lock.unlock();
+    const stored = on.shard.set(fresh, on.now_ms) catch |err| {
         entry_zig.destroy(fresh);
         return err;
     };
@@ -109,27 +122,19 @@ pub export fn offheap_cache_get(handle: u32, key: ?[*]const u8, key_len: u32, ou
 
 fn get(handle: u32, key: ?[*]const u8, key_len: u32, out: ?[*]u8, out_capacity: u32, flags: u32) Error!u32 {
     if (flags & ~@as(u32, 1) != 0) return error.InvalidArgument;
-    const cache = try cache_zig.resolve(handle);
-    const key_bytes = try keyArgument(key, key_len);
+    const on = try Keyed.of(handle, key, key_len);
     const target: []u8 = if (out_capacity == 0) &.{} else (out orelse return error.InvalidArgument)[0..out_capacity];
-    const index_hash = hash.hash32(key_bytes, hash.index_seed);
-    const shard = cache.shardOf(index_hash);
-    const now_ms = cache.nowMs();
-    shard.lock.lock();
-    defer shard.lock.unlock();
-    const length = shard.get(key_bytes, index_hash, now_ms, target, flags & 1 != 0) orelse return error.NotFound;
+    on.shard.lock.lock();
+    defer on.shard.lock.unlock();
+    const length = on.shard.get(on.key, on.index_hash, on.now_ms, target, flags & 1 != 0) orelse return error.NotFound;
     return @intCast(length);
 }
 
 pub export fn offheap_cache_delete(handle: u32, key: ?[*]const u8, key_len: u32) i32 {
-    const cache = cache_zig.resolve(handle) catch |err| return status.code(err);
-    const key_bytes = keyArgument(key, key_len) catch |err| return status.code(err);
-    const index_hash = hash.hash32(key_bytes, hash.index_seed);
-    const shard = cache.shardOf(index_hash);
-    const now_ms = cache.nowMs();
-    shard.lock.lock();
-    defer shard.lock.unlock();
-    return @intFromBool(shard.delete(key_bytes, index_hash, now_ms));
+    const on = Keyed.of(handle, key, key_len) catch |err| return status.code(err);
+    on.shard.lock.lock();
+    defer on.shard.lock.unlock();
+    return @intFromBool(on.shard.delete(on.key, on.index_hash, on.now_ms));
 }
 
 pub export fn offheap_cache_clear(handle: u32) i32 {
@@ -143,16 +148,12 @@ pub export fn offheap_cache_clear(handle: u32) i32 {
 }
 
 pub export fn offheap_cache_remaining_ttl(handle: u32, key: ?[*]const u8, key_len: u32) f64 {
-    const cache = cache_zig.resolve(handle) catch |err| return args.failure(err);
-    const key_bytes = keyArgument(key, key_len) catch |err| return args.failure(err);
-    const index_hash = hash.hash32(key_bytes, hash.index_seed);
-    const shard = cache.shardOf(index_hash);
-    const now_ms = cache.nowMs();
-    shard.lock.lock();
-    defer shard.lock.unlock();
-    const entry = shard.find(key_bytes, index_hash, now_ms) orelse return args.failure(error.NotFound);
+    const on = Keyed.of(handle, key, key_len) catch |err| return args.failure(err);
+    on.shard.lock.lock();
+    defer on.shard.lock.unlock();
+    const entry = on.shard.find(on.key, on.index_hash, on.now_ms) orelse return args.failure(error.NotFound);
     if (entry.expires_at_ms == 0) return -1;
-    return @floatFromInt(entry.expires_at_ms - now_ms);
+    return @floatFromInt(entry.expires_at_ms - on.now_ms);
 }
 
 pub export fn offheap_cache_purge_stale(handle: u32) f64 {
