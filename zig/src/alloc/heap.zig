@@ -211,9 +211,7 @@ pub fn realloc(address: usize, size_bytes: usize) Error!usize {
 pub const usableSize = lookup.usableSize;
 pub const tierOf = lookup.tierOf;
 pub const mappingOf = lookup.mappingOf;
-pub const Mapping = lookup.Mapping;
 pub const backingOf = lookup.backingOf;
-pub const regionAt = lookup.regionAt;
 pub const pinRegion = region_tier.pin;
 pub const unpinRegion = region_tier.unpin;
 

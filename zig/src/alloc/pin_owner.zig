@@ -170,7 +170,9 @@ fn dropAll(pins: *const PinCounts) usize {
 }
 
 /// Owners open now, and pins dropped so far because their thread had ended.
-pub fn census() struct { owners: usize, pins_dropped: u64 } {
+pub const Census = struct { owners: usize, pins_dropped: u64 };
+
+pub fn census() Census {
     lock.lock();
     defer lock.unlock();
     var open_count: usize = 0;

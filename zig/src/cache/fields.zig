@@ -40,7 +40,7 @@ fn totalsOf(cache: *Cache) Totals {
         totals.counters.hits += counters.hits;
         totals.counters.misses += counters.misses;
         totals.counters.sets += counters.sets;
-        for (&totals.counters.evictions, counters.evictions) |*sum, count| sum.* += count;
+        for (&totals.counters.evictions, counters.evictions) |*sum, evicted| sum.* += evicted;
         totals.counters.expired += counters.expired;
         totals.counters.rejected += counters.rejected;
         totals.bytes += shard.bytes;
@@ -51,12 +51,11 @@ fn totalsOf(cache: *Cache) Totals {
     return totals;
 }
 
+fn count(value: u64) f64 {
+    return @floatFromInt(value);
+}
+
 fn read(field: Field, cache: *const Cache, totals: *const Totals) f64 {
-    const count = struct {
-        fn f(value: u64) f64 {
-            return @floatFromInt(value);
-        }
-    }.f;
     return switch (field) {
         .hits => count(totals.counters.hits),
         .misses => count(totals.counters.misses),

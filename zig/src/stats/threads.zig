@@ -24,7 +24,7 @@ pub const field_count = std.enums.values(Field).len;
 /// One consistent-enough reading: the census walks every heap once, the events are counters.
 const Reading = struct {
     census: thread_heap.Census,
-    pins: @typeInfo(@TypeOf(pin_owner.census)).@"fn".return_type.?,
+    pins: pin_owner.Census,
 };
 
 fn read(field: Field, reading: *const Reading) u64 {
