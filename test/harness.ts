@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { readFileSync } from "node:fs";
 
 /** Options of {@linkcode test}. */
@@ -48,6 +50,39 @@ export function test(name: string, fn: TestFunction, options: TestOptions = {}):
   }
   if (options.ignore) bunTest!.skip(name, fn);
   else bunTest!(name, fn, options.timeoutMs ?? 60_000);
+}
+
+/** Options of {@linkcode runScript}. */
+export interface RunScriptOptions {
+  /** Variables added to this process's environment. */
+  env?: Record<string, string>;
+  /** Flags for `deno run` after `-A` (Bun takes none). */
+  denoFlags?: string[];
+  /** Stops a hung child; tests assert on its exit status and output. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs the script at `path` with `args` in a child process of this runtime (`deno run -A` or `bun`).
+ *
+ * @example
+ * ```ts
+ * import { runScript } from "./harness.ts";
+ * const { status } = runScript(new URL("./print_options.ts", import.meta.url).pathname);
+ * ```
+ */
+export function runScript(
+  path: string,
+  args: string[] = [],
+  options: RunScriptOptions = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const argv = runtime === "deno" ? ["run", "-A", ...(options.denoFlags ?? []), path, ...args] : [path, ...args];
+  const child = spawnSync(process.execPath, argv, {
+    encoding: "utf8",
+    env: { ...process.env, ...options.env },
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  return { status: child.status, stdout: child.stdout ?? "", stderr: child.stderr ?? "" };
 }
 
 /** Resident set size of this process in bytes, from /proc/self/statm. */

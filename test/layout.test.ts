@@ -6,9 +6,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { heap, threadHeapStats } from "../mod.ts";
-import { test } from "./harness.ts";
+import { runScript, test } from "./harness.ts";
 
 const TIER_FIELDS = [
   "allocs", "frees", "liveBytes", "bytesAllocated", "bytesFreed", "peakBytes", "mappedBytes", "cacheHits",
@@ -50,11 +49,7 @@ test("threadHeapStats() has exactly the documented fields, each a count", () => 
 
 /** Runs test/print_options.ts in a child process of this runtime with `variables` added to its environment. */
 function runWithEnvironment(variables: Record<string, string>): { options: unknown; rawTier: string; optionsTier: string } {
-  const deno = (globalThis as unknown as { Deno?: { execPath(): string } }).Deno;
-  const command = deno ? deno.execPath() : (globalThis as unknown as { process: { execPath: string } }).process.execPath;
-  const script = new URL("./print_options.ts", import.meta.url).pathname;
-  const env = { ...(globalThis as unknown as { process: { env: Record<string, string> } }).process.env, ...variables };
-  const child = spawnSync(command, deno ? ["run", "-A", script] : [script], { encoding: "utf8", env, timeout: 60_000 });
+  const child = runScript(new URL("./print_options.ts", import.meta.url).pathname, [], { env: variables });
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout);
 }

@@ -5,23 +5,17 @@
  * rule.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { heap, OffheapBuffer, threadHeapStats } from "../mod.ts";
 import { fill, intact } from "./workers/pattern.ts";
 import type { Block } from "./workers/slots.ts";
 import { type Reply, TestWorker } from "./workers/worker_client.ts";
-import { runtime, test } from "./harness.ts";
+import { runScript, runtime, test } from "./harness.ts";
 
 /** Runs `test/stress/<script>` with `args` in a child process of this runtime. */
-function runScript(script: string, args: string[]): { status: number | null; output: string } {
+function runStress(script: string, args: string[]): { status: number | null; output: string } {
   const path = new URL(`./stress/${script}`, import.meta.url).pathname;
-  const deno = (globalThis as unknown as { Deno?: { execPath(): string } }).Deno;
-  const nodeProcess = (globalThis as unknown as { process: { execPath: string } }).process;
-  const command = deno ? deno.execPath() : nodeProcess.execPath;
   // --expose-gc lets churn.ts collect garbage before it samples RSS (Bun always can).
-  const argv = deno ? ["run", "-A", "--v8-flags=--expose-gc", path, ...args] : [path, ...args];
-  // The time limit only stops a hung child; the test asserts on the exit status and output.
-  const child = spawnSync(command, argv, { encoding: "utf8", timeout: 170_000 });
+  const child = runScript(path, args, { denoFlags: ["--v8-flags=--expose-gc"], timeoutMs: 170_000 });
   return { status: child.status, output: `${child.stdout}${child.stderr}` };
 }
 
@@ -134,25 +128,25 @@ test("a transferred buffer is owned by its receiver and shared buffers stay with
 });
 
 test("a short stress run: 4 Workers x 200k ops, blocks swapped through shared slots", () => {
-  const { status, output } = runScript("stress.ts", ["--workers", "4", "--ops", "200000", "--rounds", "2"]);
+  const { status, output } = runStress("stress.ts", ["--workers", "4", "--ops", "200000", "--rounds", "2"]);
   assert.equal(status, 0, output);
   assert.match(output, /stress: ok/);
 }, { timeoutMs: 180_000 });
 
 test("Workers terminated in the middle of allocating neither hang nor crash the process", () => {
-  const { status, output } = runScript("terminate.ts", ["--times", "20"]);
+  const { status, output } = runStress("terminate.ts", ["--times", "20"]);
   assert.equal(status, 0, output);
   assert.match(output, /terminate: ok/);
 }, { timeoutMs: 180_000 });
 
 test("200 Workers of 16 MiB each keep RSS within twice the first round's peak", () => {
-  const { status, output } = runScript("churn.ts", ["--workers", "200", "--concurrency", "4", "--mib", "16"]);
+  const { status, output } = runStress("churn.ts", ["--workers", "200", "--concurrency", "4", "--mib", "16"]);
   assert.equal(status, 0, output);
   assert.match(output, /churn: ok/);
 }, { timeoutMs: 180_000 });
 
 test(`a Worker that would load the library first is refused (${runtime})`, () => {
-  const { status, output } = runScript("load_rule.ts", []);
+  const { status, output } = runStress("load_rule.ts", []);
   assert.equal(status, 0, output);
   assert.match(output, /load rule: ok/);
 }, { timeoutMs: 60_000 });
