@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { Cache, type CacheKey, type CacheOptions, OffheapError } from "../mod.ts";
 import { setCacheClock } from "../src/cache/_internals.ts";
+import { ENTRY_OVERHEAD_BYTES } from "./cache/reference.ts";
 import { encoded } from "./cache/workloads.ts";
 import { test } from "./harness.ts";
 
@@ -201,13 +202,14 @@ test("stats() has exactly the documented fields and a hit rate", () => {
     "hits",
     "maxBytes",
     "maxEntries",
+    "memoryBytes",
     "misses",
     "rejected",
     "sets",
     "shards",
     "windowFraction",
   ]);
-  assert.deepEqual([stats.maxBytes, stats.maxEntries, stats.shards, stats.entryOverheadBytes], [10_000, 100, 2, 64]);
+  assert.deepEqual([stats.maxBytes, stats.maxEntries, stats.shards, stats.entryOverheadBytes], [10_000, 100, 2, ENTRY_OVERHEAD_BYTES]);
   assert.equal(stats.hitRate, 0);
   cache.set(1, "x");
   cache.get(1);
@@ -225,9 +227,9 @@ test("a sharded cache holds every key once and splits the bounds", () => {
   assert.ok(cache.bytes <= 1 << 16);
   for (const key of keys) assert.ok(cache.has(key));
   using quarters = new Cache({ maxBytes: 4096, shards: 4 });
-  assert.ok(quarters.set("k", new Uint8Array(1024 - 64 - 2)), "an entry of a whole shard's share fits");
-  assert.throws(() => quarters.set("k", new Uint8Array(1024 - 64 - 1)), /value too large/);
-  assert.equal(quarters.get("k")!.length, 1024 - 64 - 2);
+  assert.ok(quarters.set("k", new Uint8Array(1024 - ENTRY_OVERHEAD_BYTES - 2)), "an entry of a whole shard's share fits");
+  assert.throws(() => quarters.set("k", new Uint8Array(1024 - ENTRY_OVERHEAD_BYTES - 1)), /value too large/);
+  assert.equal(quarters.get("k")!.length, 1024 - ENTRY_OVERHEAD_BYTES - 2);
 });
 
 test("fetch calls the loader once for 10 concurrent callers, stores and returns its value", async () => {
@@ -433,7 +435,7 @@ test("bad keys, values and TTLs are TypeErrors or RangeErrors, and change nothin
     ["value null", () => cache.set("k", null as never), TypeError],
     ["value Uint16Array", () => cache.set("k", new Uint16Array(2) as never), TypeError],
     ["value too large", () => cache.set("k", new Uint8Array(4096)), RangeError],
-    ["entry just too large", () => cache.set("k", new Uint8Array(4096 - 64 - 2 + 1)), RangeError],
+    ["entry just too large", () => cache.set("k", new Uint8Array(4096 - ENTRY_OVERHEAD_BYTES - 2 + 1)), RangeError],
     ["ttlMs negative", () => cache.set("k", "v", { ttlMs: -1 }), RangeError],
     ["ttlMs NaN", () => cache.set("k", "v", { ttlMs: NaN }), RangeError],
     ["ttlMs Infinity", () => cache.set("k", "v", { ttlMs: Infinity }), RangeError],
@@ -447,7 +449,7 @@ test("bad keys, values and TTLs are TypeErrors or RangeErrors, and change nothin
   const after = cache.stats();
   assert.deepEqual({ ...after, hits: 0, hitRate: 0 }, { ...before, hits: 0, hitRate: 0 });
   assert.equal(after.hits, before.hits + 1);
-  assert.ok(cache.set("k", new Uint8Array(4096 - 64 - 2)), "an entry of exactly maxBytes fits");
+  assert.ok(cache.set("k", new Uint8Array(4096 - ENTRY_OVERHEAD_BYTES - 2)), "an entry of exactly maxBytes fits");
   assert.equal(cache.bytes, 4096);
   assert.throws(() => cache.set("k", new Uint8Array(5000)), /value too large/);
 });

@@ -99,6 +99,8 @@ export interface SmapsEntry {
   perms: string;
   /** The `Name: N kB` lines, in kB: `Rss`, `AnonHugePages`, `KernelPageSize`, `Private_Hugetlb`... */
   fields: Record<string, number>;
+  /** The `VmFlags` line's two-letter flags: `hg` for MADV_HUGEPAGE, `nh` for MADV_NOHUGEPAGE... */
+  vmFlags: string[];
 }
 
 /** Every mapping of this process, from /proc/self/smaps. */
@@ -107,7 +109,12 @@ export function readSmaps(): SmapsEntry[] {
   for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
     const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) /.exec(line);
     if (header) {
-      entries.push({ start: parseInt(header[1], 16), end: parseInt(header[2], 16), perms: header[3], fields: {} });
+      const [start, end] = [parseInt(header[1], 16), parseInt(header[2], 16)];
+      entries.push({ start, end, perms: header[3], fields: {}, vmFlags: [] });
+      continue;
+    }
+    if (line.startsWith("VmFlags:") && entries.length > 0) {
+      entries[entries.length - 1].vmFlags = line.slice("VmFlags:".length).trim().split(/\s+/);
       continue;
     }
     const field = /^(\w+):\s+(\d+) kB/.exec(line);

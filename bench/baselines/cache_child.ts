@@ -82,11 +82,6 @@ function compile(op: string): Loop {
   ) as Loop;
 }
 
-/** Bytes of native memory offheap's allocator has handed out and not had back. */
-function liveNativeBytes(offheap: Exclude<Awaited<ReturnType<typeof loadOffheap>>, string>): number {
-  return Object.values(offheap.heap.stats().tiers).reduce((sum, tier) => sum + tier.liveBytes, 0);
-}
-
 function memoryFacts(): Record<string, number> {
   collectGarbage();
   collectGarbage();
@@ -107,18 +102,19 @@ if (offheap) {
 }
 
 collectGarbage();
-const nativeBefore = offheap ? liveNativeBytes(offheap) : 0;
-const residentBefore = offheap ? offheap.heap.residentBytes() : 0;
+const residentBefore = process.memoryUsage().rss;
 const started = nowNs();
 const store = fillStore(contender, Cache, kind, entries, valueBytes);
 const facts: Record<string, number> = { buildMs: (nowNs() - started) / 1e6, entries: storeSize(store) };
 Object.assign(facts, memoryFacts());
 if (offheap && store) {
-  // What the cache costs beyond its keys' and values' own bytes, per entry, three ways.
+  // What the cache costs beyond its keys' and values' own bytes, per entry, three ways: the native
+  // memory it holds (its pages, large entries, index and sketch), the growth of the process's
+  // resident memory, and what its byte bound charges.
   const payload = keyBytes(kind, entries) + entries * valueBytes;
-  const stats = (store as { stats(): { bytes: number; entryOverheadBytes?: number } }).stats();
-  facts.nativeBytesPerEntry = (liveNativeBytes(offheap) - nativeBefore - payload) / entries;
-  facts.residentBytesPerEntry = (offheap.heap.residentBytes() - residentBefore - payload) / entries;
+  const stats = (store as { stats(): { bytes: number; memoryBytes: number } }).stats();
+  facts.nativeBytesPerEntry = (stats.memoryBytes - payload) / entries;
+  facts.residentBytesPerEntry = (facts.rssBytes - residentBefore - payload) / entries;
   facts.accountedBytesPerEntry = (stats.bytes - payload) / entries;
 }
 

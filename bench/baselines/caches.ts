@@ -25,7 +25,7 @@ export interface OffheapCache {
   set(key: Key, value: Uint8Array): unknown;
   get(key: Key): Uint8Array | undefined;
   getInto(key: Key, out: Uint8Array): number;
-  stats(): { hits: number; misses: number; bytes: number; entries: number; entryOverheadBytes?: number };
+  stats(): { hits: number; misses: number; bytes: number; entries: number; entryOverheadBytes: number; memoryBytes: number };
   share(): unknown;
   free(): void;
 }

@@ -110,10 +110,10 @@ function gcFindings(run: RunResult, cases: CaseResult[]): string[] {
     const accounted = factOf(gcCases, "accountedBytesPerEntry offheap");
     lines.push(
       `${label(run)}: each cache entry costs ${native.toFixed(1)} native bytes beyond its key and value ` +
-        `(allocator live bytes over ${entries} entries), which ${
+        `(the cache's memoryBytes over ${entries} entries), which ${
           verdict(native <= targets.bytesPerEntry)
         } the ≤ ${targets.bytesPerEntry} B target` +
-        (resident !== undefined ? `; by resident memory ${resident.toFixed(1)} B` : "") +
+        (resident !== undefined ? `; by the process's resident memory ${resident.toFixed(1)} B` : "") +
         (accounted !== undefined ? `; the cache's own byte count charges ${accounted.toFixed(1)} B` : "") + ".",
     );
   }

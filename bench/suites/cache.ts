@@ -9,8 +9,9 @@
  *   with `--v8-flags=--expose-gc`; `Bun.gc(true)`) and one loop that makes 3M `{ a: i }` objects
  *   and keeps them until it ends (after an untimed full GC), each timed inside the child and handed
  *   to mitata as a manual sample. "empty heap" is the same child holding nothing. The offheap child
- *   also reports what each entry costs beyond its key and value bytes: from the allocator's live
- *   bytes (`nativeBytesPerEntry`), from `heap.residentBytes()` and from the cache's own count.
+ *   also reports what each entry costs beyond its key and value bytes: from the native memory the
+ *   cache holds (`nativeBytesPerEntry`, its `stats().memoryBytes`), from the growth of the process's
+ *   resident memory, and from the cache's own byte count.
  * - **Latency** (charts "latency1M", "latency10k"): one `getInto` hit, `get` hit, `get` miss and
  *   `set` (an overwrite with one of two values made beforehand), against lru-cache's and Map's
  *   `get`/`set`, at 1M and 10k entries of 1 KiB, string and integer keys, looked up in a seeded
@@ -297,7 +298,7 @@ const ENTRY_BOUND_ONLY = "adaptive (maxEntries only)";
  */
 function traceEntryBytes(Cache: CacheClass): number {
   const probe = offheapCache(Cache, 1, 1);
-  const overhead = probe.stats().entryOverheadBytes ?? 64;
+  const overhead = probe.stats().entryOverheadBytes;
   probe.free();
   return 9 + 1 + overhead;
 }

@@ -27,6 +27,11 @@ import {
   type CacheValue,
   encodeStringValue,
   growValueScratch,
+  POOLED_RESULT_BYTES_MAX,
+  reserveResult,
+  resultOffset,
+  resultPool,
+  takeResult,
   VALUE_BYTES_MAX,
   valueScratch,
   valueTooLong,
@@ -77,7 +82,8 @@ export class Cache {
    * @param options The bounds, the policy, a default TTL and the shard count.
    * @throws {TypeError} If `options` or one of them has the wrong type.
    * @throws {RangeError} If `maxBytes` or `maxEntries` is not a positive integer, `policy` is
-   * unknown, `ttlMs` is not a positive finite number, or `shards` is not a power of two from 1 to 256.
+   * unknown, `ttlMs` is not a positive finite number, `shards` is not a power of two from 1 to 256,
+   * `huge` is not `"auto"`, `"never"` or `"always"`, or `node` is not a NUMA node of this machine.
    * @throws {OffheapError} With code `OUT_OF_MEMORY` when the system has no memory left.
    */
   constructor(options: CacheOptions) {
@@ -93,6 +99,8 @@ export class Cache {
       shape.policy,
       shape.ttlMs,
       shape.shards,
+      shape.huge,
+      shape.node,
     );
     this.#handle = this.#id = unwrap(created, "create Cache", `maxBytes ${shape.maxBytes}`);
   }
@@ -151,8 +159,14 @@ export class Cache {
   }
 
   /**
-   * The value of `key`, as a fresh copy of its bytes, or `undefined` on a miss. A hit counts in
+   * The value of `key`, as a copy of its bytes, or `undefined` on a miss. A hit counts in
    * `stats().hits` and updates the policy (an LRU entry becomes the most recent).
+   *
+   * Values of up to 4 KiB are copied into a 32 KiB `ArrayBuffer` that several results share (as
+   * Node's `Buffer` pool does), because a fresh `ArrayBuffer` per result costs more than the lookup:
+   * such a result's `byteOffset` may be nonzero, and keeping it keeps its 32 KiB alive. Call
+   * `.slice()` on results you keep for long or transfer, or use {@linkcode Cache.getInto} to read
+   * into memory of your own without allocating.
    *
    * @throws {TypeError} If `key` is not a string, a Uint8Array or a number.
    * @throws {RangeError} If `key` is too long, or a number that is not a non-negative safe integer.
@@ -193,9 +207,9 @@ export class Cache {
     const handle = this.#handle;
     if (handle === 0) throw this.#freedError(action);
     const keyLength = encodeKey(key, action);
-    const out = valueScratch;
-    const length = cacheGet(handle, KEY, keyLength, out, out.length, flags);
-    if (length >= 0 && length <= out.length) return out.slice(0, length);
+    reserveResult();
+    const length = cacheGet(handle, KEY, keyLength, resultPool, resultOffset, POOLED_RESULT_BYTES_MAX, flags);
+    if (length >= 0 && length <= POOLED_RESULT_BYTES_MAX) return takeResult(length);
     return readLarge(handle, keyLength, length, action);
   }
 
@@ -265,7 +279,7 @@ export class Cache {
       throw new TypeError(`Cannot ${GET_INTO}: out must be a Uint8Array, got ${typeName(out)}`);
     }
     const keyLength = encodeKey(key, GET_INTO);
-    const length = cacheGet(handle, KEY, keyLength, out, out.length, 0);
+    const length = cacheGet(handle, KEY, keyLength, out, 0, out.length, 0);
     if (length >= 0) return length;
     return missOrThrow(handle, length, GET_INTO);
   }
@@ -288,7 +302,7 @@ export class Cache {
     const handle = this.#handle;
     if (handle === 0) throw this.#freedError(HAS);
     const keyLength = encodeKey(key, HAS);
-    const length = cacheGet(handle, KEY, keyLength, valueScratch, 0, PEEK);
+    const length = cacheGet(handle, KEY, keyLength, valueScratch, 0, 0, PEEK);
     if (length >= 0) return true;
     missOrThrow(handle, length, HAS);
     return false;
@@ -304,7 +318,7 @@ export class Cache {
    * @returns `true` if the entry is in the cache, `false` if the adaptive policy did not admit it
    * (a new key that looks less popular than the entry it would evict).
    * @throws {TypeError} If `key` or `value` has the wrong type.
-   * @throws {RangeError} If the entry (encoded key + value + 64 bytes) is larger than a shard's
+   * @throws {RangeError} If the entry (encoded key + value + 48 bytes) is larger than a shard's
    * share of `maxBytes`, or `ttlMs` is negative, NaN or infinite.
    * @throws {OffheapError} With code `USE_AFTER_FREE` after `free()`, `OUT_OF_MEMORY` when out of memory.
    *
@@ -725,7 +739,7 @@ function missOrThrow(handle: number, status: number, action: string): number {
 function readLarge(handle: number, keyLength: number, length: number, action: string): Uint8Array | undefined {
   while (length >= 0) {
     const out = growValueScratch(length);
-    length = cacheGet(handle, KEY, keyLength, out, out.length, PEEK);
+    length = cacheGet(handle, KEY, keyLength, out, 0, out.length, PEEK);
     if (length >= 0 && length <= out.length) return out.slice(0, length);
   }
   missOrThrow(handle, length, action);

@@ -5,6 +5,7 @@
  * @module
  */
 import { describe, expectNumber } from "../errors.ts";
+import type { HugeMode } from "../heap/options.ts";
 import { typeName } from "./keys.ts";
 import { TTL_DEFAULT } from "./native.ts";
 
@@ -20,14 +21,14 @@ export const SHARDS_MAX = 256;
 export const ENTRIES_MAX = 2 ** 32 - 1;
 /** The largest `maxBytes`: the allocator's size limit. */
 export const BYTES_MAX = 2 ** 46;
-/** The longest TTL in milliseconds (about 285 million years; keeps `now + ttl` exact natively). */
-export const TTL_MS_MAX = 9e15;
+/** The longest TTL in milliseconds: 2^39 ms, about 17 years (entries keep a 40-bit expiry). */
+export const TTL_MS_MAX = 2 ** 39;
 
 /** Options of a {@linkcode Cache}. */
 export interface CacheOptions {
   /**
    * The most bytes the cache holds: for every entry its encoded key (1 type byte + the key's bytes),
-   * its value and `entryOverheadBytes` (64) of metadata. A positive integer. With shards, each shard
+   * its value and `entryOverheadBytes` (48) of metadata. A positive integer. With shards, each shard
    * holds at most `ceil(maxBytes / shards)`.
    */
   maxBytes: number;
@@ -46,6 +47,18 @@ export interface CacheOptions {
    * shared cache at once with less contention; the policy order (and `keys()`) is then per shard.
    */
   shards?: number;
+  /**
+   * Transparent hugepages for the entries' memory (2 MiB chunks). `"auto"` (default): when each
+   * shard may hold at least 16 MiB, where they make lookups 25-40% faster (fewer page walks); a
+   * smaller cache would fault in 2 MiB for its first entry. `"always"`: every chunk; `"never"`: none.
+   * Best effort: with THP disabled on the system the chunks are ordinary pages.
+   */
+  huge?: HugeMode;
+  /**
+   * Bind the entries' memory to this NUMA node (mbind). A node that does not exist is a RangeError
+   * (`INVALID_NODE`). Default: the system's policy.
+   */
+  node?: number;
 }
 
 /** Options of {@linkcode Cache.set}. */
@@ -66,6 +79,10 @@ export interface CacheShape {
   /** 0 for no TTL. */
   ttlMs: number;
   shards: number;
+  /** 0 auto, 1 never, 2 always. */
+  huge: number;
+  /** -1 for none. */
+  node: number;
 }
 
 const CREATE = "create Cache";
@@ -87,6 +104,25 @@ function policyCode(value: unknown): number {
     throw new RangeError(`Cannot ${CREATE}: policy must be one of ${POLICIES.join(", ")}, got ${describe(value)}`);
   }
   return code;
+}
+
+const HUGE_MODES: readonly HugeMode[] = ["auto", "never", "always"];
+
+function hugeCode(value: unknown): number {
+  if (typeof value !== "string") throw new TypeError(`Cannot ${CREATE}: huge must be a string, got ${typeName(value)}`);
+  const code = HUGE_MODES.indexOf(value as HugeMode);
+  if (code < 0) {
+    throw new RangeError(`Cannot ${CREATE}: huge must be one of ${HUGE_MODES.join(", ")}, got ${describe(value)}`);
+  }
+  return code;
+}
+
+function nodeNumber(value: unknown): number {
+  expectNumber(CREATE, "node", value);
+  if (!Number.isInteger(value) || value < 0 || value > 1023) {
+    throw new RangeError(`Cannot ${CREATE}: node must be a NUMA node number (0 to 1023), got ${describe(value)}`);
+  }
+  return value;
 }
 
 function shardCount(value: unknown): number {
@@ -122,7 +158,9 @@ export function shapeOf(options: CacheOptions): CacheShape {
   const policy = policyCode(options.policy ?? "adaptive");
   const ttlMs = options.ttlMs === undefined ? 0 : checkTtl(CREATE, options.ttlMs, false);
   const shards = shardCount(options.shards ?? 1);
-  return { maxBytes, maxEntries, policy, ttlMs, shards };
+  const huge = hugeCode(options.huge ?? "auto");
+  const node = options.node === undefined ? -1 : nodeNumber(options.node);
+  return { maxBytes, maxEntries, policy, ttlMs, shards, huge, node };
 }
 
 /** The TTL argument of `offheap_cache_set` for `options`: -1 (the cache's default), 0 (never) or ms. */

@@ -153,16 +153,16 @@ export const symbols = {
   offheap_thread_release: { parameters: [], result: "i32" },
 
   // --- Cache: zig/src/abi/cache.zig. A handle is a u32 id; keys arrive encoded (a type tag, then bytes) ---
-  /** (max_bytes: f64, max_entries: f64 0 = unlimited, policy: u32 0 lru 1 lfu 2 fifo 3 adaptive, ttl_ms: f64 0 = none, shards: u32) -> f64 handle, or a negative status */
-  offheap_cache_create: { parameters: ["f64", "f64", "u32", "f64", "u32"], result: "f64" },
+  /** (max_bytes: f64, max_entries: f64 0 = unlimited, policy: u32 0 lru 1 lfu 2 fifo 3 adaptive, ttl_ms: f64 0 = none, shards: u32, huge: u32 0 auto 1 never 2 always, node: i32 -1 = none) -> f64 handle, or a negative status */
+  offheap_cache_create: { parameters: ["f64", "f64", "u32", "f64", "u32", "u32", "i32"], result: "f64" },
   /** (handle: u32) -> i32 status; one more owner (a Worker that opened the cache) */
   offheap_cache_retain: { parameters: ["u32"], result: "i32" },
   /** (handle: u32) -> i32 status; the last release frees every entry and the cache */
   offheap_cache_release: { parameters: ["u32"], result: "i32" },
   /** (handle: u32, key: [*]u8, key_len: u32, value: [*]u8, value_len: u32, ttl_ms: f64 -1 default 0 never) -> i32 0 stored, 1 not admitted, or a negative status */
   offheap_cache_set: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "f64"], result: "i32" },
-  /** (handle: u32, key: [*]u8, key_len: u32, out: [*]u8, out_capacity: u32, flags: u32 bit0 peek) -> i32 value length (copied if it fits), NOT_FOUND (-10), or a negative status */
-  offheap_cache_get: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "u32"], result: "i32" },
+  /** (handle: u32, key: [*]u8, key_len: u32, out: [*]u8, out_offset: u32, out_capacity: u32 from the offset, flags: u32 bit0 peek) -> i32 value length (copied to out + out_offset if it fits), NOT_FOUND (-10), or a negative status */
+  offheap_cache_get: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "u32", "u32"], result: "i32" },
   /** (handle: u32, key: [*]u8, key_len: u32) -> i32 1 deleted, 0 absent, or a negative status */
   offheap_cache_delete: { parameters: ["u32", "buffer", "u32"], result: "i32" },
   /** (handle: u32) -> i32 status */

@@ -18,12 +18,12 @@
 import type { CacheStats } from "../../mod.ts";
 
 /** Metadata bytes the library counts per entry. */
-export const ENTRY_OVERHEAD_BYTES = 64;
+export const ENTRY_OVERHEAD_BYTES = 48;
 
 /** The counters a model keeps: those of `Cache.stats()` that are not bounds or derived. */
 export type ReferenceStats = Omit<
   CacheStats,
-  "maxBytes" | "maxEntries" | "shards" | "entryOverheadBytes" | "windowFraction" | "hitRate"
+  "maxBytes" | "maxEntries" | "shards" | "entryOverheadBytes" | "windowFraction" | "hitRate" | "memoryBytes"
 >;
 
 /** One entry, linked into one of its policy's lists. */
@@ -328,8 +328,12 @@ export class ReferenceSketch {
     this.counters = new Uint8Array(SKETCH_ROWS * this.width);
   }
 
+  /** Blocked, as sketch.zig: one 64-byte block per key, 16 counters per row in it. */
   position(hash: number, row: number): number {
-    return row * this.width + (fmix32((hash + Math.imul(row, 0x9e3779b9)) >>> 0) & (this.width - 1));
+    const blocks = (this.width * SKETCH_ROWS) / 64;
+    const block = hash & (blocks - 1);
+    const spread = fmix32((hash ^ 0x9e3779b9) >>> 0);
+    return block * 64 + row * 16 + ((spread >>> (8 * row)) & 15);
   }
 
   increment(hash: number): void {
@@ -472,9 +476,9 @@ export function fmix32(value: number): number {
   return hash >>> 0;
 }
 
-/** The sketch hash of an encoded key. */
+/** The sketch hash of an encoded key: its index hash, mixed again (hash.zig's `sketchOf`). */
 export function sketchHashOf(key: Uint8Array): number {
-  return hash32(key, 0x9747b28c);
+  return fmix32((hash32(key, 0x811c9dc5) ^ 0x9747b28c) >>> 0);
 }
 
 /** The policies the models cover. */

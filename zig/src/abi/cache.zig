@@ -2,16 +2,20 @@
 //! already encoded by the facade (a type tag, then the key's bytes), values as bytes. A miss is the
 //! status NOT_FOUND (-10), which the facade reports as a miss, never as an error.
 //!
-//!   offheap_cache_create(max_bytes: f64, max_entries: f64, policy: u32, ttl_ms: f64, shards: u32) f64
+//!   offheap_cache_create(max_bytes: f64, max_entries: f64, policy: u32, ttl_ms: f64, shards: u32,
+//!                        huge: u32, node: i32) f64
 //!                                   handle, or status; max_entries 0 = unlimited, ttl_ms 0 = none,
-//!                                   policy 0 lru 1 lfu 2 fifo 3 adaptive, shards a power of two <= 256
+//!                                   policy 0 lru 1 lfu 2 fifo 3 adaptive, shards a power of two <= 256,
+//!                                   huge 0 auto 1 never 2 always, node -1 = none, else bind to it
 //!   offheap_cache_retain(handle) i32 / offheap_cache_release(handle) i32      status
 //!   offheap_cache_set(handle, key: [*]u8, key_len, value: [*]u8, value_len, ttl_ms: f64) i32
 //!                                   0 stored, 1 not admitted (adaptive), or status; ttl_ms -1 = the
 //!                                   cache's default, 0 = never, else milliseconds
-//!   offheap_cache_get(handle, key, key_len, out: [*]u8, out_capacity: u32, flags: u32) i32
-//!                                   the value's length (copied when it fits), NOT_FOUND, or status;
-//!                                   flags bit 0: peek (no policy move, no counting)
+//!   offheap_cache_get(handle, key, key_len, out: [*]u8, out_offset: u32, out_capacity: u32, flags: u32) i32
+//!                                   the value's length (copied to out + out_offset when it fits in
+//!                                   out_capacity), NOT_FOUND, or status; flags bit 0: peek (no policy
+//!                                   move, no counting). The offset lets the facade copy into a pool
+//!                                   it passes whole, which both runtimes pass faster than a view.
 //!   offheap_cache_delete(handle, key, key_len) i32          1 deleted, 0 absent, or status
 //!   offheap_cache_clear(handle) i32                          status
 //!   offheap_cache_remaining_ttl(handle, key, key_len) f64   ms left, -1 for none, NOT_FOUND, or status
@@ -32,9 +36,13 @@ const hash = @import("../cache/hash.zig");
 const policy = @import("../cache/policy.zig");
 const Cache = cache_zig.Cache;
 const Entry = entry_zig.Entry;
+const clock_zig = @import("../cache/clock.zig");
+const slabs_zig = @import("../cache/slabs.zig");
+const numa = @import("../alloc/numa.zig");
+const Clock = clock_zig.Clock;
 
-/// Largest millisecond count accepted (about 285 million years): keeps `now + ttl` exact in a u64.
-const ttl_ms_max: f64 = 9e15;
+/// Largest entry count accepted: keeps every count exact in an f64.
+const count_max: f64 = 9e15;
 
 fn keyArgument(key: ?[*]const u8, key_len: u32) Error![]const u8 {
     if (key_len < 1 or key_len > entry_zig.key_bytes_max) return error.InvalidArgument;
@@ -48,35 +56,49 @@ const Keyed = struct {
     key: []const u8,
     index_hash: u32,
     shard: *@import("../cache/shard.zig").Shard,
-    now_ms: u64,
+    clock: Clock,
 
     fn of(handle: u32, key: ?[*]const u8, key_len: u32) Error!Keyed {
         const cache = try cache_zig.resolve(handle);
         const key_bytes = try keyArgument(key, key_len);
         const index_hash = hash.hash32(key_bytes, hash.index_seed);
-        return .{ .cache = cache, .key = key_bytes, .index_hash = index_hash, .shard = cache.shardOf(index_hash), .now_ms = cache.nowMs() };
+        return .{ .cache = cache, .key = key_bytes, .index_hash = index_hash, .shard = cache.shardOf(index_hash), .clock = cache.clock() };
     }
 };
 
-fn countArgument(value: f64) Error!u64 {
-    if (!(value >= 0 and value <= ttl_ms_max)) return error.InvalidArgument;
+fn wholeArgument(value: f64, max: f64) Error!u64 {
+    if (!(value >= 0 and value <= max)) return error.InvalidArgument;
     if (@floor(value) != value) return error.InvalidArgument;
     return @intFromFloat(value);
 }
 
-pub export fn offheap_cache_create(max_bytes: f64, max_entries: f64, policy_code: u32, ttl_ms: f64, shards: u32) f64 {
-    const created = create(max_bytes, max_entries, policy_code, ttl_ms, shards) catch |err| return args.failure(err);
+fn countArgument(value: f64) Error!u64 {
+    return wholeArgument(value, count_max);
+}
+
+/// A TTL or a manual time: at most 2^39 ms, so that their sum fits an entry's 40-bit expiry.
+fn msArgument(value: f64) Error!u64 {
+    return wholeArgument(value, @floatFromInt(clock_zig.ms_max));
+}
+
+pub export fn offheap_cache_create(max_bytes: f64, max_entries: f64, policy_code: u32, ttl_ms: f64, shards: u32, huge: u32, node: i32) f64 {
+    const created = create(max_bytes, max_entries, policy_code, ttl_ms, shards, huge, node) catch |err| return args.failure(err);
     return @floatFromInt(created);
 }
 
-fn create(max_bytes: f64, max_entries: f64, policy_code: u32, ttl_ms: f64, shards: u32) Error!u32 {
+fn create(max_bytes: f64, max_entries: f64, policy_code: u32, ttl_ms: f64, shards: u32, huge: u32, node: i32) Error!u32 {
     const kind = std.enums.fromInt(policy.Kind, policy_code) orelse return error.InvalidArgument;
+    const huge_mode = std.enums.fromInt(slabs_zig.Huge, huge) orelse return error.InvalidArgument;
+    if (node < -1) return error.InvalidArgument;
+    const placement: numa.Placement = if (node == -1) .{} else .{ .mode = .bind, .node = @intCast(node) };
     const cache = try cache_zig.create(.{
         .bytes_max = try args.size(max_bytes),
         .entries_max = try countArgument(max_entries),
         .kind = kind,
-        .ttl_ms = try countArgument(ttl_ms),
+        .ttl_ms = try msArgument(ttl_ms),
         .shards = shards,
+        .huge = huge_mode,
+        .placement = placement,
     });
     return cache_zig.register(cache) catch |err| {
         cache_zig.releaseUnregistered(cache);
@@ -99,42 +121,42 @@ pub export fn offheap_cache_set(handle: u32, key: ?[*]const u8, key_len: u32, va
 }
 
 fn set(handle: u32, key: ?[*]const u8, key_len: u32, value: ?[*]const u8, value_len: u32, ttl_ms: f64) Error!u32 {
-    const on = try Keyed.of(handle, key, key_len);
+    var on = try Keyed.of(handle, key, key_len);
     // An empty value may arrive as a null pointer.
     const value_bytes: []const u8 = if (value_len == 0) &.{} else (value orelse return error.InvalidArgument)[0..value_len];
     if (entry_zig.chargedBytesOf(key_len, value_len) > on.cache.shardBytesMax()) return error.InvalidSize;
-    const ttl: u64 = if (ttl_ms == -1) on.cache.options.ttl_ms else try countArgument(ttl_ms);
-    const expires_at_ms = if (ttl == 0) 0 else on.now_ms + ttl;
-    // The entry is built before the lock is taken: the lock covers only the index and the lists.
-    const fresh = try entry_zig.create(on.key, value_bytes, .{ .index = on.index_hash, .sketch = hash.hash32(on.key, hash.sketch_seed) }, expires_at_ms);
+    const ttl: u64 = if (ttl_ms == -1) on.cache.options.ttl_ms else try msArgument(ttl_ms);
+    const expires_at_ms = if (ttl == 0) 0 else on.clock.now() + ttl;
     on.shard.lock.lock();
     defer on.shard.lock.unlock();
-    const stored = on.shard.set(fresh, on.now_ms) catch |err| {
-        entry_zig.destroy(fresh);
+    // The entry's memory is the shard's, so it is built under the shard's lock.
+    const fresh = try entry_zig.create(&on.shard.slabs, on.key, value_bytes, on.index_hash, expires_at_ms);
+    const stored = on.shard.set(fresh, &on.clock) catch |err| {
+        entry_zig.destroy(&on.shard.slabs, fresh);
         return err;
     };
     return @intFromBool(!stored);
 }
 
-pub export fn offheap_cache_get(handle: u32, key: ?[*]const u8, key_len: u32, out: ?[*]u8, out_capacity: u32, flags: u32) i32 {
-    return args.statusOf(get(handle, key, key_len, out, out_capacity, flags));
+pub export fn offheap_cache_get(handle: u32, key: ?[*]const u8, key_len: u32, out: ?[*]u8, out_offset: u32, out_capacity: u32, flags: u32) i32 {
+    return args.statusOf(get(handle, key, key_len, out, out_offset, out_capacity, flags));
 }
 
-fn get(handle: u32, key: ?[*]const u8, key_len: u32, out: ?[*]u8, out_capacity: u32, flags: u32) Error!u32 {
+fn get(handle: u32, key: ?[*]const u8, key_len: u32, out: ?[*]u8, out_offset: u32, out_capacity: u32, flags: u32) Error!u32 {
     if (flags & ~@as(u32, 1) != 0) return error.InvalidArgument;
-    const on = try Keyed.of(handle, key, key_len);
-    const target: []u8 = if (out_capacity == 0) &.{} else (out orelse return error.InvalidArgument)[0..out_capacity];
+    var on = try Keyed.of(handle, key, key_len);
+    const target: []u8 = if (out_capacity == 0) &.{} else (out orelse return error.InvalidArgument)[out_offset..][0..out_capacity];
     on.shard.lock.lock();
     defer on.shard.lock.unlock();
-    const length = on.shard.get(on.key, on.index_hash, on.now_ms, target, flags & 1 != 0) orelse return error.NotFound;
+    const length = on.shard.get(on.key, on.index_hash, &on.clock, target, flags & 1 != 0) orelse return error.NotFound;
     return @intCast(length);
 }
 
 pub export fn offheap_cache_delete(handle: u32, key: ?[*]const u8, key_len: u32) i32 {
-    const on = Keyed.of(handle, key, key_len) catch |err| return status.code(err);
+    var on = Keyed.of(handle, key, key_len) catch |err| return status.code(err);
     on.shard.lock.lock();
     defer on.shard.lock.unlock();
-    return @intFromBool(on.shard.delete(on.key, on.index_hash, on.now_ms));
+    return @intFromBool(on.shard.delete(on.key, on.index_hash, &on.clock));
 }
 
 pub export fn offheap_cache_clear(handle: u32) i32 {
@@ -148,22 +170,23 @@ pub export fn offheap_cache_clear(handle: u32) i32 {
 }
 
 pub export fn offheap_cache_remaining_ttl(handle: u32, key: ?[*]const u8, key_len: u32) f64 {
-    const on = Keyed.of(handle, key, key_len) catch |err| return args.failure(err);
+    var on = Keyed.of(handle, key, key_len) catch |err| return args.failure(err);
     on.shard.lock.lock();
     defer on.shard.lock.unlock();
-    const entry = on.shard.find(on.key, on.index_hash, on.now_ms) orelse return args.failure(error.NotFound);
-    if (entry.expires_at_ms == 0) return -1;
-    return @floatFromInt(entry.expires_at_ms - on.now_ms);
+    const entry = on.shard.find(on.key, on.index_hash, &on.clock) orelse return args.failure(error.NotFound);
+    const expires_at_ms = entry.expiresAtMs();
+    if (expires_at_ms == 0) return -1;
+    return @floatFromInt(expires_at_ms - on.clock.now());
 }
 
 pub export fn offheap_cache_purge_stale(handle: u32) f64 {
     const cache = cache_zig.resolve(handle) catch |err| return args.failure(err);
-    const now_ms = cache.nowMs();
+    var clock = cache.clock();
     var removed: u64 = 0;
     for (cache.shards) |*shard| {
         shard.lock.lock();
         defer shard.lock.unlock();
-        removed += shard.purgeStale(now_ms);
+        removed += shard.purgeStale(&clock);
     }
     return @floatFromInt(removed);
 }
@@ -182,24 +205,26 @@ const record_header_bytes = 16;
 const Exporter = struct {
     out: []u8,
     written: u64 = 0,
-    now_ms: u64,
+    clock: Clock,
     fits: bool = true,
 
     fn visit(exporter: *Exporter, entry: *const Entry) void {
-        if (entry.expires_at_ms != 0 and entry.expires_at_ms <= exporter.now_ms) return;
-        const record_bytes = record_header_bytes + entry.key_len + entry.value_len;
+        const expires_at_ms = entry.expiresAtMs();
+        if (exporter.clock.passed(expires_at_ms)) return;
+        const key_len: u32 = @intCast(entry.keyLength());
+        const record_bytes = record_header_bytes + key_len + entry.value_len;
         defer exporter.written += record_bytes;
         if (!exporter.fits or exporter.written + record_bytes > exporter.out.len) {
             exporter.fits = false;
             return;
         }
         const at = exporter.out[@intCast(exporter.written)..];
-        std.mem.writeInt(u32, at[0..4], entry.key_len, .little);
+        std.mem.writeInt(u32, at[0..4], key_len, .little);
         std.mem.writeInt(u32, at[4..8], entry.value_len, .little);
-        const left: f64 = if (entry.expires_at_ms == 0) -1 else @floatFromInt(entry.expires_at_ms - exporter.now_ms);
+        const left: f64 = if (expires_at_ms == 0) -1 else @floatFromInt(expires_at_ms - exporter.clock.now());
         std.mem.writeInt(u64, at[8..16], @bitCast(left), .little);
-        @memcpy(at[16..][0..entry.key_len], entry.key());
-        @memcpy(at[16 + entry.key_len ..][0..entry.value_len], entry.value());
+        @memcpy(at[16..][0..key_len], entry.key());
+        @memcpy(at[16 + key_len ..][0..entry.value_len], entry.value());
     }
 };
 
@@ -208,7 +233,7 @@ pub export fn offheap_cache_export(handle: u32, out: ?[*]u8, capacity: f64) f64 
     if (!(capacity >= 0 and capacity <= 0x1p46) or @floor(capacity) != capacity) return args.failure(error.InvalidArgument);
     const capacity_bytes: usize = @intFromFloat(capacity);
     const target: []u8 = if (capacity_bytes == 0) &.{} else (out orelse return args.failure(error.InvalidArgument))[0..capacity_bytes];
-    var exporter: Exporter = .{ .out = target, .now_ms = cache.nowMs() };
+    var exporter: Exporter = .{ .out = target, .clock = cache.clock() };
     for (cache.shards) |*shard| {
         shard.lock.lock();
         defer shard.lock.unlock();
@@ -219,7 +244,7 @@ pub export fn offheap_cache_export(handle: u32, out: ?[*]u8, capacity: f64) f64 
 
 pub export fn offheap_cache_set_clock(handle: u32, now_ms: f64) i32 {
     const cache = cache_zig.resolve(handle) catch |err| return status.code(err);
-    const now = countArgument(now_ms) catch |err| return status.code(err);
+    const now = msArgument(now_ms) catch |err| return status.code(err);
     if (now == 0) return status.code(error.InvalidArgument);
     cache.manual_now_ms.store(now, .monotonic);
     return 0;

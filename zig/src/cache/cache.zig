@@ -14,6 +14,9 @@ const entry_zig = @import("entry.zig");
 const policy = @import("policy.zig");
 const Shard = @import("shard.zig").Shard;
 const Sketch = @import("sketch.zig").Sketch;
+const Clock = @import("clock.zig").Clock;
+const slabs_zig = @import("slabs.zig");
+const numa = @import("../alloc/numa.zig");
 
 pub const shards_max: u32 = 256;
 pub const entries_unlimited: u64 = std.math.maxInt(u32);
@@ -25,6 +28,10 @@ pub const Options = struct {
     kind: policy.Kind = .adaptive,
     ttl_ms: u64 = 0,
     shards: u32 = 1,
+    /// Hugepages for the entries' chunks.
+    huge: slabs_zig.Huge = .auto,
+    /// NUMA placement of the entries' chunks and large entries.
+    placement: numa.Placement = .{},
 };
 
 pub const Cache = struct {
@@ -34,10 +41,9 @@ pub const Cache = struct {
     /// A manual clock for tests (`offheap_cache_set_clock`); 0 = the monotonic clock.
     manual_now_ms: std.atomic.Value(u64) = .init(0),
 
-    pub fn nowMs(cache: *const Cache) u64 {
-        const manual = cache.manual_now_ms.load(.monotonic);
-        if (manual != 0) return manual;
-        return os.coarseNs() / os.ns_per_ms;
+    /// The time of one call, read when first needed.
+    pub fn clock(cache: *const Cache) Clock {
+        return .{ .manual_ms = cache.manual_now_ms.load(.monotonic) };
     }
 
     pub fn shardOf(cache: *Cache, key_hash: u32) *Shard {
@@ -53,6 +59,7 @@ pub const Cache = struct {
 pub fn create(options: Options) Error!*Cache {
     if (options.bytes_max == 0) return error.InvalidSize;
     if (options.shards == 0 or options.shards > shards_max or !std.math.isPowerOfTwo(options.shards)) return error.InvalidArgument;
+    try numa.validate(options.placement);
     const shard_count: u64 = options.shards;
     const entries_per_shard = if (options.entries_max == 0) entries_unlimited else std.math.divCeil(u64, options.entries_max, shard_count) catch unreachable;
     const bytes_per_shard = std.math.divCeil(u64, options.bytes_max, shard_count) catch unreachable;
@@ -64,10 +71,15 @@ pub fn create(options: Options) Error!*Cache {
     assert(shards_address + options.shards * @sizeOf(Shard) <= address + size_bytes + @alignOf(Shard));
     cache.* = .{ .shards = @as([*]Shard, @ptrFromInt(shards_address))[0..options.shards], .options = options };
     for (cache.shards, 0..) |*shard, built| {
-        shard.* = .{ .lists = .{ .kind = options.kind }, .bytes_max = bytes_per_shard, .entries_max = entries_per_shard };
+        shard.* = .{
+            .lists = .{ .kind = options.kind },
+            .slabs = .{ .options = .{ .huge = options.huge, .placement = options.placement, .bytes_max = bytes_per_shard } },
+            .bytes_max = bytes_per_shard,
+            .entries_max = entries_per_shard,
+        };
         if (options.kind == .adaptive) {
             const expected = if (options.entries_max != 0) entries_per_shard else bytes_per_shard / 256;
-            shard.lists.adaptive.sketch = Sketch.init(expected) catch |err| {
+            shard.lists.adaptive.sketch = Sketch.init(expected, shard.slabs.options) catch |err| {
                 for (cache.shards[0..built]) |*done| done.deinit();
                 return err;
             };

@@ -24,12 +24,13 @@ pub const Field = enum {
     shards,
     entryOverheadBytes,
     windowFraction,
+    memoryBytes,
 };
 
 pub const field_count = std.enums.values(Field).len;
 
 /// Every shard's counters, summed; each shard is read under its lock.
-const Totals = struct { counters: Counters = .{}, bytes: u64 = 0, entries: u64 = 0, window_fraction: f64 = 0 };
+const Totals = struct { counters: Counters = .{}, bytes: u64 = 0, entries: u64 = 0, window_fraction: f64 = 0, memory_bytes: u64 = 0 };
 
 fn totalsOf(cache: *Cache) Totals {
     var totals: Totals = .{};
@@ -46,6 +47,7 @@ fn totalsOf(cache: *Cache) Totals {
         totals.bytes += shard.bytes;
         totals.entries += shard.entries;
         totals.window_fraction += shard.lists.adaptive.window_fraction;
+        totals.memory_bytes += shard.memoryBytes();
     }
     totals.window_fraction /= @floatFromInt(cache.shards.len);
     return totals;
@@ -73,6 +75,7 @@ fn read(field: Field, cache: *const Cache, totals: *const Totals) f64 {
         .shards => count(cache.shards.len),
         .entryOverheadBytes => count(entry_zig.overhead_bytes),
         .windowFraction => if (cache.options.kind == .adaptive) totals.window_fraction else 0,
+        .memoryBytes => count(totals.memory_bytes),
     };
 }
 

@@ -8,6 +8,7 @@ const heap = @import("../alloc/heap.zig");
 const os = @import("../os/os.zig");
 const Error = @import("../support/status.zig").Error;
 const Entry = @import("entry.zig").Entry;
+const MemoryOptions = @import("slabs.zig").Options;
 
 const tag_shift = 48;
 const address_mask: u64 = (1 << tag_shift) - 1;
@@ -51,8 +52,8 @@ pub const Index = struct {
     }
 
     /// Adds an entry whose key is not in the index yet.
-    pub fn insert(index: *Index, entry: *Entry) Error!void {
-        if ((index.count + 1) * 4 > index.slots.len * 3) try index.grow();
+    pub fn insert(index: *Index, entry: *Entry, memory: MemoryOptions) Error!void {
+        if ((index.count + 1) * 4 > index.slots.len * 3) try index.grow(memory);
         index.place(entry);
         index.count += 1;
         assert(index.count * 4 <= index.slots.len * 3);
@@ -101,9 +102,9 @@ pub const Index = struct {
         index.count -= 1;
     }
 
-    fn grow(index: *Index) Error!void {
+    fn grow(index: *Index, memory: MemoryOptions) Error!void {
         const capacity = @max(capacity_min, index.slots.len * 2);
-        const address = try heap.alloc(.{ .size_bytes = capacity * @sizeOf(u64), .alignment_bytes = 64, .zero = true });
+        const address = try heap.alloc(memory.tableRequest(capacity * @sizeOf(u64)));
         const old = index.slots;
         index.slots = @as([*]u64, @ptrFromInt(address))[0..capacity];
         for (old) |slot| if (slot != 0) index.place(entryOf(slot));
@@ -125,6 +126,8 @@ pub const Index = struct {
 test "insert, find, replace and remove thousands of keys with collisions in the tags" {
     const entry_zig = @import("entry.zig");
     const hash_zig = @import("hash.zig");
+    var slabs = entry_zig.testSlabs();
+    defer slabs.deinit();
     var index: Index = .{};
     defer index.deinit();
     var entries: [3000]*Entry = undefined;
@@ -133,8 +136,8 @@ test "insert, find, replace and remove thousands of keys with collisions in the 
         const key = std.fmt.bufPrint(&key_buffer, "\x01k{d}", .{i}) catch unreachable;
         // Every fourth key gets a hash shared with its neighbour, to exercise tag and hash collisions.
         const hash = hash_zig.hash32(key, hash_zig.index_seed) & if (i % 4 == 0) @as(u32, 0xffff0000) else 0xffffffff;
-        slot.* = try entry_zig.create(key, "v", .{ .index = hash, .sketch = 0 }, 0);
-        try index.insert(slot.*);
+        slot.* = try entry_zig.create(&slabs, key, "v", hash, 0);
+        try index.insert(slot.*, slabs.options);
     }
     for (entries) |entry| try std.testing.expectEqual(entry, index.find(entry.key(), entry.index_hash).?);
     for (entries, 0..) |entry, i| if (i % 3 == 0) index.remove(entry);
@@ -145,5 +148,5 @@ test "insert, find, replace and remove thousands of keys with collisions in the 
     for (entries, 0..) |entry, i| if (i % 3 != 0) index.remove(entry);
     try std.testing.expectEqual(@as(usize, 0), index.count);
     for (index.slots) |slot| try std.testing.expectEqual(@as(u64, 0), slot);
-    for (entries) |entry| entry_zig.destroy(entry);
+    for (entries) |entry| entry_zig.destroy(&slabs, entry);
 }

@@ -54,9 +54,11 @@ pub const List = struct {
 
 test "push, move and remove keep the order and the counts" {
     const entry_zig = @import("entry.zig");
+    var slabs = entry_zig.testSlabs();
+    defer slabs.deinit();
     var list: List = .{};
-    const a = try entry_zig.create("\x01a", "1", .{ .index = 0, .sketch = 0 }, 0);
-    const b = try entry_zig.create("\x01b", "22", .{ .index = 0, .sketch = 0 }, 0);
+    const a = try entry_zig.create(&slabs, "\x01a", "1", 0, 0);
+    const b = try entry_zig.create(&slabs, "\x01b", "22", 0, 0);
     list.pushHead(a);
     list.pushHead(b);
     try std.testing.expectEqual(b, list.head.?);
@@ -67,6 +69,6 @@ test "push, move and remove keep the order and the counts" {
     list.remove(a);
     list.remove(b);
     try std.testing.expectEqual(@as(u64, 0), list.bytes);
-    entry_zig.destroy(a);
-    entry_zig.destroy(b);
+    entry_zig.destroy(&slabs, a);
+    entry_zig.destroy(&slabs, b);
 }

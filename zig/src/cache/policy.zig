@@ -69,6 +69,11 @@ pub const Adaptive = struct {
         return @intFromFloat(@floor(@as(f64, @floatFromInt(main)) * 0.8));
     }
 
+    /// Whether the next `recordGet` ends the sample (and climbs).
+    pub fn sampleEndsWithNextGet(adaptive: *const Adaptive) bool {
+        return adaptive.sample_gets + 1 >= adaptive.sample_size;
+    }
+
     /// Counts one get; at the end of a sample, climbs.
     pub fn recordGet(adaptive: *Adaptive, hit: bool, entries: u64) void {
         adaptive.sample_gets += 1;
@@ -119,7 +124,7 @@ pub const Lists = struct {
             .fifo => {},
             .lfu => state.promote(entry),
             .adaptive => {
-                state.adaptive.sketch.increment(entry.sketch_hash);
+                state.adaptive.sketch.increment(entry.sketchHash());
                 state.adaptiveTouch(entry, bounds);
             },
         }
@@ -234,7 +239,7 @@ pub const Lists = struct {
         if (state.lists[candidates].tail) |challenger| {
             const opponent = defender orelse return challenger;
             const sketch = &state.adaptive.sketch;
-            if (sketch.estimate(challenger.sketch_hash) > sketch.estimate(opponent.sketch_hash)) {
+            if (sketch.estimate(challenger.sketchHash()) > sketch.estimate(opponent.sketchHash())) {
                 state.move(challenger, probation);
                 return opponent;
             }
