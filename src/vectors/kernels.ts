@@ -12,7 +12,7 @@
 import { library } from "../ffi/load.ts";
 import { nativeScoreF32 } from "../ffi/hot.ts";
 import type { Native } from "../ffi/symbols.ts";
-import { nativeFailure, OffheapError } from "../errors.ts";
+import { describe, nativeFailure, OffheapError } from "../errors.ts";
 import { F16, F32, I8, METRICS, type VectorArray } from "./elements.ts";
 import { DIM_MAX, expectDim, expectIntegerIn, expectK, expectSameType, expectVector, kindOf, U32_MAX } from "./checks.ts";
 import { type CrossOptions, expectOut, type Matrix, type MatrixAddress, type Scan, scanOf, type ScanOptions } from "./scan.ts";
@@ -188,5 +188,10 @@ export function streamSum(matrix: MatrixAddress | Float32Array, count?: number):
   const fits = matrix.byteLength === undefined ? U32_MAX : Math.min(U32_MAX, Math.floor(matrix.byteLength / 4));
   const length = count ?? (matrix.byteLength === undefined ? undefined : fits);
   expectIntegerIn(action, "count", length, 0, fits);
-  return native().offheap_stream_sum_f32_at(matrix.address, length as number);
+  const status = native().offheap_stream_sum_f32_at(matrix.address, length as number, streamSumOut);
+  if (status < 0) throw nativeFailure(action, status, `${length} f32 at address ${describe(matrix.address)}`);
+  return streamSumOut[0];
 }
+
+/** Where `offheap_stream_sum_f32_at` writes its sum: one array for every call, read right after it. */
+const streamSumOut = new Float32Array(1);
