@@ -154,10 +154,12 @@ export function cross(queries: VectorArray, matrix: Matrix, out: Float32Array | 
   if (options === null || typeof options !== "object") {
     throw new TypeError(`Cannot ${action}: options must be an object with dim, got ${kindOf(options)}`);
   }
-  const scan = scanOf(action, queries, matrix, options, options.dim);
-  if (queries.length % scan.dim !== 0) {
-    throw new RangeError(`Cannot ${action}: queries.length ${queries.length} is not a multiple of dim ${scan.dim}`);
+  // The queries' shape first: a matrix of the same wrong dim would otherwise be blamed for it.
+  const dim = expectDim(action, "dim", options.dim);
+  if (ArrayBuffer.isView(queries) && queries.length % dim !== 0) {
+    throw new RangeError(`Cannot ${action}: queries.length ${queries.length} is not a multiple of dim ${dim}`);
   }
+  const scan = scanOf(action, queries, matrix, options, dim);
   const count = queries.length / scan.dim;
   const target = expectOut(action, out, count * scan.rows);
   if (count > 0 && scan.rows > 0) check(action, callCross(queries, count, scan, target), scan);

@@ -21,6 +21,7 @@
  * a view; the library checks on every call (one lookup, not one per row) that they lie inside ONE
  * live offheap block or region, starting at any byte of it, and throws `OffheapError` otherwise
  * (there is no unchecked form). Rows are `stride` elements apart (default: the query's length).
+ * Without `options.rows`, a typed-array matrix must hold a whole number of rows.
  *
  * This file holds the {@linkcode Vectors} interface and the `vectors` object; the kernel calls are
  * in kernels.ts, the checks in checks.ts and scan.ts, and the element types in elements.ts.
@@ -118,7 +119,8 @@ export interface Vectors {
    * @param options Metric, row stride, row count.
    * @returns `out`.
    * @throws {TypeError} On a wrong array type, a metric the type lacks, or an address without rows.
-   * @throws {RangeError} On a bad stride/rows, a matrix too short for `rows`, or `out` too short.
+   * @throws {RangeError} On a bad stride/rows, a matrix too short for `rows`, a typed-array matrix
+   *   that is not a whole number of rows (without `options.rows`), or `out` too short.
    * @throws {OffheapError} For an `{ address }` matrix whose rows are not inside one live offheap
    *   block or region (checked in the library on every call): `NOT_OWNED` (not offheap memory, or
    *   freed and unmapped), `USE_AFTER_FREE` (freed; also for an `OffheapBuffer` after `free()`) or
@@ -166,7 +168,7 @@ export interface Vectors {
    *
    * @param k From 1 to min(1024, rows).
    * @throws {RangeError} If `k` is below 1 or above the row count or 1024, or on any matrix `many`
-   *   rejects.
+   *   rejects (such as a typed array that is not a whole number of rows).
    * @throws {OffheapError} For an `{ address }` matrix whose rows are not inside one live offheap
    *   block or region (checked in the library on every call): `NOT_OWNED` (not offheap memory, or
    *   freed and unmapped), `USE_AFTER_FREE` (freed; also for an `OffheapBuffer` after `free()`) or
