@@ -17,6 +17,8 @@ const STATUS_NAMES: Record<number, OffheapErrorCode> = {
   [-7]: "INVALID_ARGUMENT",
   [-8]: "INVALID_NODE",
   [-9]: "UNSUPPORTED",
+  [-11]: "OUT_OF_BOUNDS",
+  [-12]: "USE_AFTER_FREE",
 };
 
 /** The codes an {@linkcode OffheapError} can carry. */
@@ -30,6 +32,7 @@ export type OffheapErrorCode =
   | "INVALID_ARGUMENT"
   | "INVALID_NODE"
   | "UNSUPPORTED"
+  | "OUT_OF_BOUNDS"
   | "USE_AFTER_FREE";
 
 /**
@@ -105,7 +108,8 @@ export function nativeFailure(action: string, status: number, subject: string): 
     INVALID_ARGUMENT: "an argument is invalid",
     INVALID_NODE: "the NUMA node does not exist",
     UNSUPPORTED: "this system does not support the request",
-    USE_AFTER_FREE: "the buffer was already freed",
+    OUT_OF_BOUNDS: "the range starts inside an offheap block but runs past its end",
+    USE_AFTER_FREE: "the memory was already freed",
   };
   const message = `Cannot ${action}: ${reasons[code]} (${subject})`;
   if (code === "INVALID_SIZE" || code === "INVALID_ALIGNMENT" || code === "INVALID_NODE") {

@@ -1,8 +1,8 @@
 /**
  * `vectors`: every metric × element type against the f64 reference, zero vectors, extreme
  * magnitudes, exact hamming, one-to-many and many-to-many against pairs, top-k against a full
- * sort, quantization, every bad input, and the whole file again at each lower CPU level (in child
- * processes, since the kernels are chosen at load).
+ * sort, quantization, every bad input (matrices that are not whole rows too), and the whole file
+ * again at each lower CPU level (in child processes, since the kernels are chosen at load).
  */
 import assert from "node:assert/strict";
 import process from "node:process";
@@ -240,6 +240,24 @@ test("every bad input gets a TypeError or RangeError naming the argument and its
   const buffer = heap.alloc(64);
   buffer.free();
   assert.throws(() => vectors.many(f, buffer, null), (e: unknown) => e instanceof OffheapError && e.code === "USE_AFTER_FREE");
+});
+
+test("a typed-array matrix that is not a whole number of rows is a RangeError unless rows is given", () => {
+  const q = new Float32Array([1, -2, 3, 0.5]);
+  const matrix = Float32Array.from({ length: 4 * 3 + 1 }, (_, i) => Math.sin(i));
+  const calls = [
+    () => vectors.many(q, matrix),
+    () => vectors.topK(q, matrix, 1),
+    () => vectors.cross(q, matrix, null, { dim: 4 }),
+    () => vectors.many(q, new Float32Array(6 + 6 + 5), null, { stride: 6 }),
+  ];
+  for (const call of calls) throwsNaming(call, RangeError, "matrix.length", "not a whole number of rows");
+  // A prefix by options.rows, and a last row without its stride's padding, are whole rows.
+  assert.equal(vectors.many(q, matrix, null, { rows: 3 }).length, 3);
+  assert.equal(vectors.topK(q, matrix, 2, { rows: 3 }).ids.length, 2);
+  assert.equal(vectors.many(q, new Float32Array(6 + 6 + 4), null, { stride: 6 }).length, 3);
+  assert.equal(vectors.many(q, new Float32Array(6 * 3), null, { stride: 6 }).length, 3);
+  assert.equal(vectors.many(q, new Float32Array(0)).length, 0);
 });
 
 const LEVEL_ORDER = ["baseline", "avx2", "avx512"];

@@ -139,8 +139,8 @@ export const symbols = {
   offheap_topk_binary_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
   /** (data: [*]f32, count: u32) -> f32 sum, read at full bandwidth (for measuring it) */
   offheap_stream_sum_f32: { parameters: ["buffer", "u32"], result: "f32" },
-  /** (address: f64, count: u32) -> f32 sum, NaN for an invalid address */
-  offheap_stream_sum_f32_at: { parameters: ["f64", "u32"], result: "f32" },
+  /** (address: f64, count: u32, out_sum: *f32) -> i32 status; the sum goes to out_sum[0] */
+  offheap_stream_sum_f32_at: { parameters: ["f64", "u32", "buffer"], result: "i32" },
   /** (a: [*]f32, b: [*]f32, len: u32) -> f32 */
   offheap_dot_f32: { parameters: ["buffer", "buffer", "u32"], result: "f32" },
 

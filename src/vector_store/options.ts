@@ -21,7 +21,10 @@ export interface VectorStoreOptions {
   storage?: ElementType;
   /** The search metric. Default `"dot"`, or `"hamming"` for binary storage. */
   metric?: Metric;
-  /** The i8 scale (positive). Default: `127 / max |x|` of the first batch added. */
+  /**
+   * The i8 scale (positive). Default: `127 / max |x|` of the first batch added that holds a nonzero
+   * value (until then the scale is unset and rows of zeros are stored exactly).
+   */
   scale?: number;
   /** Rows to reserve up front. Default 16. */
   capacity?: number;

@@ -255,7 +255,7 @@ export class ParallelSearch {
       bytes: ELEMENTS.find((element) => element.name === layout.type)!.bytes,
       metric: layout.metric,
       k: prepared.k,
-    }).then((result) => finishSearch(store, result)).finally(() => pinStore(store, -1));
+    }).then((result) => finishSearch(store, result, prepared.scale)).finally(() => pinStore(store, -1));
   }
 
   /**

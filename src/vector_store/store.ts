@@ -13,9 +13,15 @@
  * - `"f16"`: each value rounded to the nearest half float (ties to even). Half the bytes.
  * - `"i8"`: `q = clamp(round(x · scale), −127, 127)`, a symmetric scale with no zero point. The
  *   scale is `options.scale` when given, otherwise `127 / max |x|` over the **first** batch added
- *   (later values beyond that range saturate at ±127). Queries are quantized with the same scale,
- *   and dot and l2sq scores are divided by `scale²`, so they come back in f32 units. A quarter of
- *   the bytes.
+ *   that holds a nonzero value (later values beyond that range saturate at ±127). Rows of zeros
+ *   added before that are stored exactly and fix no scale (`scale` stays undefined), so a first
+ *   batch of zeros never leaves a degenerate one. Queries are quantized with the same scale (while
+ *   it is unset, with their own `127 / max |q|`: every row is zero then), and dot and l2sq scores
+ *   are divided by `scale²`, so they come back in f32 units. NaN and ±Infinity have no i8 value:
+ *   `add`, `addBatch` and searches refuse them with a RangeError, and a refused batch adds nothing.
+ *   A quarter of the bytes.
+ * - `"f16"` keeps NaN and ±Infinity (and turns values beyond ±65504 into ±Infinity); a row holding
+ *   one scores NaN or ±Infinity, and NaN ranks last.
  * - `"binary"`: one sign bit per value (`x > 0`), scored by hamming. One 32nd of the bytes.
  *
  * Search runs on the compact type. {@linkcode VectorStore.recall} measures what that costs: the
@@ -33,7 +39,7 @@
  * @module
  */
 import type { ElementType, Metric, VectorArray } from "../vectors/elements.ts";
-import { ELEMENTS, I8 } from "../vectors/elements.ts";
+import { ELEMENTS } from "../vectors/elements.ts";
 import { expectIntegerIn, K_MAX } from "../vectors/checks.ts";
 import type { SearchResult } from "../vectors/kernels.ts";
 import { describe } from "../errors.ts";
@@ -49,9 +55,9 @@ import {
 import { RowStorage } from "./rows.ts";
 import { IdMap } from "./ids.ts";
 import { StorePins } from "./pins.ts";
-import { checkVector, encodeVector, scaleFor, splitBatch } from "./input.ts";
+import { checkVector, encodeVector, expectQuantizable, queryScale, scaleFor, splitBatch } from "./input.ts";
 import { finishResult, recall, scanRows } from "./search.ts";
-import { installInternals } from "./_internals.ts";
+import { installInternals, type PreparedQuery } from "./_internals.ts";
 
 /**
  * Exact nearest-neighbour search over vectors held off-heap.
@@ -97,7 +103,7 @@ export class VectorStore {
   static {
     installInternals({
       prepare: (store, query, k, action) => store.#prepare(query, k, action),
-      finish: (store, result) => finishResult(store.#shape, store.#scale, store.#ids, result),
+      finish: (store, result, scale) => finishResult(store.#shape, scale, store.#ids, result),
       pin: (store, delta) => {
         if (store.#pins.pin(delta)) store.#rows.release();
       },
@@ -134,7 +140,10 @@ export class VectorStore {
     return this.#shape.metricName;
   }
 
-  /** The i8 scale, once fixed (undefined for other storage, or before the first add). */
+  /**
+   * The i8 scale, once fixed: `options.scale`, or `127 / max |x|` of the first batch that holds a
+   * nonzero value. Undefined for other storage, and until then (a batch of zeros fixes none).
+   */
   get scale(): number | undefined {
     return this.#scale;
   }
@@ -170,7 +179,8 @@ export class VectorStore {
    *
    * @param vector `dim` elements of the store's input type.
    * @returns Its id.
-   * @throws {TypeError} On a wrong array type. @throws {RangeError} On a wrong length.
+   * @throws {TypeError} On a wrong array type.
+   * @throws {RangeError} On a wrong length, or a NaN or ±Infinity value for i8 storage.
    *
    * @example
    * ```ts
@@ -186,6 +196,7 @@ export class VectorStore {
     const action = "add to VectorStore";
     this.#pins.mutable(action);
     const checked = checkVector(this.#shape, action, "vector", vector);
+    expectQuantizable(this.#shape, action, "vector", [checked], false);
     this.#scale = scaleFor(this.#shape, this.#scale, [checked]);
     this.#reserve(action, 1);
     return this.#append(checked);
@@ -196,6 +207,9 @@ export class VectorStore {
    *
    * @param rows An array of vectors, or one array of packed vectors (`n · dim` elements).
    * @returns Their ids, in order.
+   * @throws {TypeError} On a wrong array type.
+   * @throws {RangeError} On a wrong length, or a NaN or ±Infinity value for i8 storage (then no
+   *   vector of the batch is added).
    *
    * @example
    * ```ts
@@ -211,6 +225,7 @@ export class VectorStore {
     const action = "add a batch to VectorStore";
     this.#pins.mutable(action);
     const list = splitBatch(this.#shape, action, rows);
+    expectQuantizable(this.#shape, action, "rows", list, true);
     this.#scale = scaleFor(this.#shape, this.#scale, list);
     this.#reserve(action, list.length);
     const ids = new Uint32Array(list.length);
@@ -292,16 +307,17 @@ export class VectorStore {
     return true;
   }
 
-  /** Converts a query to the storage type and checks k (clamped to the size). */
-  #prepare(query: VectorArray, k: unknown, action: string): { query: VectorArray; k: number } {
+  /** Converts a query to the storage type (with the scale it used) and checks k (clamped to the size). */
+  #prepare(query: VectorArray, k: unknown, action: string): PreparedQuery {
     this.#pins.live(action);
     const checked = checkVector(this.#shape, action, "query", query);
     const wanted = expectIntegerIn(action, "k", k, 1, K_MAX);
     const { code, inputCode } = this.#shape;
-    if (code === inputCode) return { query: checked, k: Math.min(wanted, this.#size) };
-    if (code === I8 && this.#scale === undefined) return { query: this.#query, k: 0 };
-    encodeVector(this.#shape, this.#scale, checked, this.#query);
-    return { query: this.#query, k: Math.min(wanted, this.#size) };
+    if (code === inputCode) return { query: checked, k: Math.min(wanted, this.#size), scale: undefined };
+    expectQuantizable(this.#shape, action, "query", [checked], false);
+    const scale = queryScale(this.#shape, this.#scale, checked);
+    encodeVector(this.#shape, scale, checked, this.#query);
+    return { query: this.#query, k: Math.min(wanted, this.#size), scale };
   }
 
   /**
@@ -328,7 +344,7 @@ export class VectorStore {
     const prepared = this.#prepare(query, options?.k, action);
     if (prepared.k === 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
     const result = scanRows(this.#shape, this.#rows, this.#size, prepared.query, prepared.k);
-    return finishResult(this.#shape, this.#scale, this.#ids, result);
+    return finishResult(this.#shape, prepared.scale, this.#ids, result);
   }
 
   /**

@@ -12,7 +12,7 @@
 import { library } from "../ffi/load.ts";
 import { nativeScoreF32 } from "../ffi/hot.ts";
 import type { Native } from "../ffi/symbols.ts";
-import { nativeFailure, OffheapError } from "../errors.ts";
+import { describe, nativeFailure, OffheapError } from "../errors.ts";
 import { F16, F32, I8, METRICS, type VectorArray } from "./elements.ts";
 import { DIM_MAX, expectDim, expectIntegerIn, expectK, expectSameType, expectVector, kindOf, U32_MAX } from "./checks.ts";
 import { type CrossOptions, expectOut, type Matrix, type MatrixAddress, type Scan, scanOf, type ScanOptions } from "./scan.ts";
@@ -154,10 +154,12 @@ export function cross(queries: VectorArray, matrix: Matrix, out: Float32Array | 
   if (options === null || typeof options !== "object") {
     throw new TypeError(`Cannot ${action}: options must be an object with dim, got ${kindOf(options)}`);
   }
-  const scan = scanOf(action, queries, matrix, options, options.dim);
-  if (queries.length % scan.dim !== 0) {
-    throw new RangeError(`Cannot ${action}: queries.length ${queries.length} is not a multiple of dim ${scan.dim}`);
+  // The queries' shape first: a matrix of the same wrong dim would otherwise be blamed for it.
+  const dim = expectDim(action, "dim", options.dim);
+  if (ArrayBuffer.isView(queries) && queries.length % dim !== 0) {
+    throw new RangeError(`Cannot ${action}: queries.length ${queries.length} is not a multiple of dim ${dim}`);
   }
+  const scan = scanOf(action, queries, matrix, options, dim);
   const count = queries.length / scan.dim;
   const target = expectOut(action, out, count * scan.rows);
   if (count > 0 && scan.rows > 0) check(action, callCross(queries, count, scan, target), scan);
@@ -188,5 +190,10 @@ export function streamSum(matrix: MatrixAddress | Float32Array, count?: number):
   const fits = matrix.byteLength === undefined ? U32_MAX : Math.min(U32_MAX, Math.floor(matrix.byteLength / 4));
   const length = count ?? (matrix.byteLength === undefined ? undefined : fits);
   expectIntegerIn(action, "count", length, 0, fits);
-  return native().offheap_stream_sum_f32_at(matrix.address, length as number);
+  const status = native().offheap_stream_sum_f32_at(matrix.address, length as number, streamSumOut);
+  if (status < 0) throw nativeFailure(action, status, `${length} f32 at address ${describe(matrix.address)}`);
+  return streamSumOut[0];
 }
+
+/** Where `offheap_stream_sum_f32_at` writes its sum: one array for every call, read right after it. */
+const streamSumOut = new Float32Array(1);

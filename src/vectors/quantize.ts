@@ -4,11 +4,14 @@
  * (binary). A `VectorStore` with `storage: "f16" | "i8" | "binary"` uses them on every row and
  * query; they are exported for building compact queries by hand.
  *
- * - **f16**: round to nearest, ties to even; overflow becomes ±Infinity, NaN stays NaN.
+ * - **f16**: round to nearest, ties to even; overflow (beyond ±65504) becomes ±Infinity, ±Infinity
+ *   stays ±Infinity and NaN stays NaN (a quiet f16 NaN). The kernels then score such a row NaN (or
+ *   ±Infinity), and top-k ranks NaN last.
  * - **i8**: `q = clamp(round(x · scale), −127, 127)`, ties away from zero. The scale is symmetric
  *   (no zero point), so a dot product of two quantized vectors is `dot(x, y) · scale²` and squared
  *   L2 is `l2sq(x, y) · scale²`; cosine is unchanged. {@linkcode Quantize.i8Scale} picks
- *   `127 / max |x|`, which maps the largest magnitude seen to ±127.
+ *   `127 / max |x|`, which maps the largest magnitude seen to ±127. NaN and ±Infinity have no i8
+ *   value: `i8` refuses them with a RangeError rather than storing an arbitrary integer.
  * - **binary**: bit `i % 8` (least significant first) of byte `⌊i / 8⌋` is 1 when `x[i] > 0`;
  *   the last byte's unused bits are 0. Hamming distance between such codes approximates angle.
  *
@@ -125,10 +128,11 @@ export interface Quantize {
   /**
    * Quantizes f32 values to i8: `clamp(round(x · scale), −127, 127)`, ties away from zero.
    *
-   * @param values The f32 values.
+   * @param values The f32 values, all finite.
    * @param scale A positive finite multiplier, usually from {@linkcode Quantize.i8Scale}.
    * @param out Where to write; a new array when omitted.
-   * @throws {RangeError} If `scale` is not a positive finite number.
+   * @throws {RangeError} If `scale` is not a positive finite number, or a value is NaN or ±Infinity
+   *   (nothing is written then).
    *
    * @example
    * ```ts
@@ -177,14 +181,38 @@ function f16ToF32(bits: Uint16Array, out?: Float32Array): Float32Array {
   return target;
 }
 
-function i8Scale(values: Float32Array): number {
-  expectFloat32("compute an i8 scale", "values", values);
+/** The largest finite magnitude in `values` (0 when there is none); NaN and ±Infinity are skipped. */
+export function largestMagnitude(values: Float32Array): number {
   let largest = 0;
   for (let index = 0; index < values.length; index++) {
     const magnitude = Math.abs(values[index]);
     if (magnitude > largest && magnitude !== Infinity) largest = magnitude;
   }
+  return largest;
+}
+
+function i8Scale(values: Float32Array): number {
+  expectFloat32("compute an i8 scale", "values", values);
+  const largest = largestMagnitude(values);
   return largest === 0 ? 1 : 127 / largest;
+}
+
+/** The index of the first NaN or ±Infinity in `values`, or −1 when every value is finite. */
+export function firstNonFinite(values: Float32Array): number {
+  for (let index = 0; index < values.length; index++) {
+    // x − x is 0 for every finite x and NaN for NaN and ±Infinity: one subtraction per value.
+    if (values[index] - values[index] !== 0) return index;
+  }
+  return -1;
+}
+
+/** Throws a RangeError naming the first NaN or ±Infinity of `values` (`name[index]`), which i8 cannot hold. */
+export function expectFinite(action: string, name: string, values: Float32Array): void {
+  const index = firstNonFinite(values);
+  if (index < 0) return;
+  throw new RangeError(
+    `Cannot ${action}: ${name}[${index}] is ${values[index]}; only finite values can be quantized to i8`,
+  );
 }
 
 /** Throws a RangeError unless `scale` is a positive finite number. */
@@ -197,6 +225,7 @@ export function expectScale(action: string, scale: unknown): asserts scale is nu
 function i8(values: Float32Array, scale: number, out?: Int8Array): Int8Array {
   expectFloat32("quantize to i8", "values", values);
   expectScale("quantize to i8", scale);
+  expectFinite("quantize to i8", "values", values);
   const target = outputOf("quantize to i8", out, Int8Array, values.length);
   for (let index = 0; index < values.length; index++) {
     const scaled = values[index] * scale;

@@ -81,6 +81,7 @@ export function scanOf(action: string, query: unknown, matrix: unknown, options:
   if (available === undefined && wanted === undefined) {
     throw new TypeError(`Cannot ${action}: rows must be given for a matrix that has no byteLength`);
   }
+  if (array !== null && wanted === undefined) expectWholeRows(action, array.length, dim, stride);
   const fits = available === undefined ? U32_MAX : available < dim ? 0 : Math.min(U32_MAX, Math.floor((available - dim) / stride) + 1);
   const rows = wanted ?? fits;
   if (rows > fits) {
@@ -91,6 +92,20 @@ export function scanOf(action: string, query: unknown, matrix: unknown, options:
     );
   }
   return { code, dim, stride, metric, rows, array, address };
+}
+
+/**
+ * Throws a RangeError unless a typed-array matrix of `length` elements holds a whole number of rows
+ * (`rows · stride`, or `(rows − 1) · stride + dim` when the last row has no padding), so that a
+ * scan never silently ignores a tail. Without `options.rows` the row count comes from the length;
+ * with it, the caller chose how many rows to read and the rest of the array is not ours to judge.
+ */
+function expectWholeRows(action: string, length: number, dim: number, stride: number): void {
+  if (length % stride === 0 || (length >= dim && (length - dim) % stride === 0)) return;
+  const shape = stride === dim ? `dim ${dim}` : `dim ${dim} and stride ${stride}`;
+  throw new RangeError(
+    `Cannot ${action}: matrix.length ${length} is not a whole number of rows of ${shape} (pass options.rows to scan a prefix)`,
+  );
 }
 
 export function expectOut(action: string, out: unknown, length: number): Float32Array {

@@ -18,7 +18,10 @@
  *
  * A matrix is a typed array of the query's type, or off-heap memory: an `OffheapBuffer` or any
  * `{ address, byteLength? }`. Off-heap rows are passed to the kernels by address, without creating
- * a view. Rows are `stride` elements apart (default: the query's length).
+ * a view; the library checks on every call (one lookup, not one per row) that they lie inside ONE
+ * live offheap block or region, starting at any byte of it, and throws `OffheapError` otherwise
+ * (there is no unchecked form). Rows are `stride` elements apart (default: the query's length).
+ * Without `options.rows`, a typed-array matrix must hold a whole number of rows.
  *
  * This file holds the {@linkcode Vectors} interface and the `vectors` object; the kernel calls are
  * in kernels.ts, the checks in checks.ts and scan.ts, and the element types in elements.ts.
@@ -116,7 +119,12 @@ export interface Vectors {
    * @param options Metric, row stride, row count.
    * @returns `out`.
    * @throws {TypeError} On a wrong array type, a metric the type lacks, or an address without rows.
-   * @throws {RangeError} On a bad stride/rows, a matrix too short for `rows`, or `out` too short.
+   * @throws {RangeError} On a bad stride/rows, a matrix too short for `rows`, a typed-array matrix
+   *   that is not a whole number of rows (without `options.rows`), or `out` too short.
+   * @throws {OffheapError} For an `{ address }` matrix whose rows are not inside one live offheap
+   *   block or region (checked in the library on every call): `NOT_OWNED` (not offheap memory, or
+   *   freed and unmapped), `USE_AFTER_FREE` (freed; also for an `OffheapBuffer` after `free()`) or
+   *   `OUT_OF_BOUNDS` (starts inside one, runs past its end).
    *
    * @example Score a query against three rows
    * ```ts
@@ -137,7 +145,12 @@ export interface Vectors {
    * @param matrix Rows of the same type.
    * @param out At least `queries.length / dim · rows` f32; a new array when omitted or null.
    * @param options `dim` (required), metric, stride, rows.
-   * @throws {RangeError} If `dim` is not a positive integer, or `queries.length` is not a multiple of it.
+   * @throws {RangeError} If `dim` is not a positive integer, or `queries.length` is not a multiple of it,
+   *   or on any matrix `many` rejects.
+   * @throws {OffheapError} For an `{ address }` matrix whose rows are not inside one live offheap
+   *   block or region (checked in the library on every call): `NOT_OWNED` (not offheap memory, or
+   *   freed and unmapped), `USE_AFTER_FREE` (freed; also for an `OffheapBuffer` after `free()`) or
+   *   `OUT_OF_BOUNDS` (starts inside one, runs past its end).
    *
    * @example
    * ```ts
@@ -154,7 +167,12 @@ export interface Vectors {
    * go to the lower row; NaN scores rank last. Equals the first `k` of a full sort.
    *
    * @param k From 1 to min(1024, rows).
-   * @throws {RangeError} If `k` is below 1 or above the row count or 1024.
+   * @throws {RangeError} If `k` is below 1 or above the row count or 1024, or on any matrix `many`
+   *   rejects (such as a typed array that is not a whole number of rows).
+   * @throws {OffheapError} For an `{ address }` matrix whose rows are not inside one live offheap
+   *   block or region (checked in the library on every call): `NOT_OWNED` (not offheap memory, or
+   *   freed and unmapped), `USE_AFTER_FREE` (freed; also for an `OffheapBuffer` after `free()`) or
+   *   `OUT_OF_BOUNDS` (starts inside one, runs past its end).
    *
    * @example
    * ```ts
@@ -174,6 +192,9 @@ export interface Vectors {
    *
    * @param data A Float32Array or off-heap memory.
    * @param count Values to read; default all of `data` (required for an address without byteLength).
+   * @throws {RangeError} If `count` is not an integer from 0 to what `data` holds.
+   * @throws {OffheapError} For an address whose `count` f32 are not inside one live offheap block or
+   *   region: `NOT_OWNED`, `USE_AFTER_FREE` or `OUT_OF_BOUNDS`, as for {@linkcode Vectors.many}.
    *
    * @example
    * ```ts

@@ -59,12 +59,20 @@ pub inline fn address(value: f64) Error!usize {
 /// An id that travels like an address (a pin owner): a positive integer.
 pub const id = address;
 
-/// The start of `extent_bytes` of memory given by address: a positive integer whose range ends at
-/// or below the address limit.
+/// The start of `extent_bytes` of memory given by address, which must lie inside ONE live offheap
+/// mapping: any byte of a live block of a segment, bounded by the block's usable size, or of a live
+/// region, bounded by its mapped bytes (alloc/lookup.zig `liveExtent`: one segment-map lookup, so
+/// the check is per call, never per row). NotOwned for memory offheap did not map (or freed and
+/// unmapped), UseAfterFree for a freed block or region still mapped, OutOfBounds for a range that
+/// starts inside one but runs past its end. Every export that reads memory at an f64 address takes
+/// its pointer from here; there is no unchecked form.
 pub fn range(value: f64, extent_bytes: u64) Error![*]const u8 {
     const start = try address(value);
-    if (start >= os.address_limit) return error.InvalidArgument;
-    if (extent_bytes > os.address_limit - start) return error.InvalidArgument;
+    const extent = try heap.liveExtent(start);
+    const offset = start - extent.start;
+    assert(offset < extent.bytes);
+    if (extent_bytes > extent.bytes - offset) return error.OutOfBounds;
+    assert(start + extent_bytes <= os.address_limit);
     return @ptrFromInt(start);
 }
 
@@ -139,12 +147,35 @@ test "sizes, addresses and ranges reject everything that is not a positive integ
     try std.testing.expectEqual(@as(usize, 4096), try size(4096));
     try std.testing.expectError(error.InvalidSize, size(@floatFromInt(heap.size_bytes_max + 1)));
     try std.testing.expectEqual(@as(usize, 1 << 50), try address(0x1p50)); // the allocator says NotOwned
-    try std.testing.expectError(error.InvalidArgument, range(0x1p47, 0));
-    try std.testing.expectError(error.InvalidArgument, range(0x1p47 - 8, 16));
-    try std.testing.expectEqual(@as(usize, 0x1p47 - 16), @intFromPtr(try range(0x1p47 - 16, 16)));
+    try std.testing.expectError(error.NotOwned, range(0x1p50, 0));
+    try std.testing.expectError(error.NotOwned, range(0x1p47 - 16, 16));
+    try std.testing.expectError(error.InvalidArgument, range(-16, 16));
     try std.testing.expectError(error.InvalidAlignment, alignment(3));
     try std.testing.expectEqual(heap.alignment_default_bytes, try alignment(0));
     try std.testing.expectEqual(@as(usize, 64), try alignment(64));
+}
+
+test "a range must lie inside one live block or region, from any byte of it" {
+    const block = try heap.alloc(.{ .size_bytes = 256, .alignment_bytes = 16 });
+    const usable = try heap.usableSize(block);
+    const start: f64 = @floatFromInt(block);
+    try std.testing.expectEqual(block, @intFromPtr(try range(start, usable)));
+    try std.testing.expectEqual(block + 3, @intFromPtr(try range(start + 3, usable - 3)));
+    try std.testing.expectEqual(block + usable - 1, @intFromPtr(try range(start + @as(f64, @floatFromInt(usable - 1)), 1)));
+    try std.testing.expectError(error.OutOfBounds, range(start, usable + 1));
+    try std.testing.expectError(error.OutOfBounds, range(start + 3, usable - 2));
+    try std.testing.expectError(error.OutOfBounds, range(start, os.address_limit));
+    const region = try heap.alloc(.{ .size_bytes = 8 << 20, .alignment_bytes = 16 });
+    const mapped_bytes = try heap.usableSize(region);
+    const region_start: f64 = @floatFromInt(region);
+    try std.testing.expectEqual(region + 4096, @intFromPtr(try range(region_start + 4096, mapped_bytes - 4096)));
+    try std.testing.expectError(error.OutOfBounds, range(region_start + 4096, mapped_bytes - 4095));
+    _ = try heap.free(region);
+    _ = try heap.free(block);
+    // A freed block is UseAfterFree while its page lives (lookup.zig tests that), else NotOwned.
+    if (range(start, 16)) |_| return error.TestUnexpectedResult else |err| {
+        try std.testing.expect(err == error.UseAfterFree or err == error.NotOwned);
+    }
 }
 
 test "extents and batches are bounded" {

@@ -15,11 +15,16 @@
 //!
 //! Arguments. `dim` is 1..65536 elements. `stride` (elements from one row's start to the next)
 //! is at least `dim`. Rows come either as a typed array (`rows`) or, in the `_at` variants, as the
-//! f64 address of off-heap memory (`rows_address`: a positive integer, and the rows must end below
-//! 2^47). Pointers need no alignment. The library cannot see typed-array lengths: the caller
-//! guarantees a query holds `dim` elements, a matrix `(row_count − 1) · stride + dim`, `out`
-//! `row_count` (or `query_count · row_count`) f32, and `out_ids`/`out_scores` k entries.
-//! Failures return status.zig codes; every argument error is `invalid_argument` (−7).
+//! f64 address of off-heap memory (`rows_address`). An address is checked (args.range): the rows,
+//! from the first row's start to the last row's end, must lie inside ONE live offheap block or
+//! region, starting at any byte of it. Pointers need no alignment. The library cannot see
+//! typed-array lengths: the caller guarantees a query holds `dim` elements, a typed-array matrix
+//! `(row_count − 1) · stride + dim`, `out` `row_count` (or `query_count · row_count`) f32, and
+//! `out_ids`/`out_scores` k entries.
+//! Failures return status.zig codes; every argument error is `invalid_argument` (−7), and an
+//! address whose rows are not inside live offheap memory is `not_owned` (−4: never mapped by
+//! offheap, or freed and unmapped), `use_after_free` (−12: freed, still mapped) or `out_of_bounds`
+//! (−11: starts inside a live block or region, runs past its end).
 //!
 //! Exports (T is the element type of `<t>`):
 //!   offheap_simd_level() i32                       0 baseline, 1 avx2, 2 avx512, 3 neon
@@ -45,9 +50,10 @@
 //!       reported as +0); 1 ≤ k ≤ min(1024, row_count); returns k, or status. Ids are row indices
 //!       within the given matrix: a caller scanning a slice adds the slice's first id.
 //!   offheap_stream_sum_f32(data: [*]f32, count: u32) f32
-//!   offheap_stream_sum_f32_at(address: f64, count: u32) f32
 //!       sum of count f32 values, read as fast as one core can; for measuring read bandwidth.
-//!       NaN for a null pointer or an invalid address.
+//!       NaN for a null pointer.
+//!   offheap_stream_sum_f32_at(address: f64, count: u32, out_sum: *f32) i32
+//!       the same over checked off-heap memory (count · 4 bytes); writes the sum, returns 0 or status
 const std = @import("std");
 const args = @import("args.zig");
 const dispatch = @import("../simd/dispatch.zig");
@@ -55,6 +61,7 @@ const metric = @import("../simd/metric.zig");
 const batch = @import("../simd/batch.zig");
 const topk = @import("../simd/topk.zig");
 const status = @import("../support/status.zig");
+const heap = @import("../alloc/heap.zig");
 const Error = status.Error;
 const ElementType = metric.ElementType;
 const Metric = metric.Metric;
@@ -193,9 +200,11 @@ pub export fn offheap_stream_sum_f32(data: ?[*]const f32, count: u32) f32 {
     return dispatch.kernels().stream_sum_f32(@ptrCast(pointer), count);
 }
 
-pub export fn offheap_stream_sum_f32_at(address: f64, count: u32) f32 {
-    const pointer = args.range(address, @as(u64, count) * 4) catch return std.math.nan(f32);
-    return dispatch.kernels().stream_sum_f32(pointer, count);
+pub export fn offheap_stream_sum_f32_at(address: f64, count: u32, out_sum: ?*f32) i32 {
+    const target = args.pointer(*f32, out_sum) catch |err| return status.code(err);
+    const pointer = args.range(address, @as(u64, count) * 4) catch |err| return status.code(err);
+    target.* = dispatch.kernels().stream_sum_f32(pointer, count);
+    return 0;
 }
 
 const invalid = status.code(error.InvalidArgument);
@@ -243,7 +252,6 @@ test "many, cross and top-k reject every bad argument with invalid_argument" {
         E.many(&query, &rows, 3, 2, 2, 3, &out),                             E.many(&query, &rows, 3, 2, 2, 99, &out),
         E.manyAt(&query, 0, 3, 2, 2, 0, &out),                               E.manyAt(&query, -64, 3, 2, 2, 0, &out),
         E.manyAt(&query, address + 0.5, 3, 2, 2, 0, &out),                   E.manyAt(&query, std.math.nan(f64), 3, 2, 2, 0, &out),
-        E.manyAt(&query, 0x1p47, 3, 2, 2, 0, &out),                          E.manyAt(&query, 0x1p47 - 8, 3, 2, 2, 0, &out),
         E.manyAt(&query, address, 0xffff_ffff, 65536, 0xffff_ffff, 0, &out), E.cross(null, 1, &rows, 3, 2, 2, 0, &out),
         E.cross(&query, 1, &rows, 3, 2, 2, 0, null),                         E.cross(&query, 1, &rows, 3, 2, 1, 0, &out),
         E.crossAt(&query, 1, -1, 3, 2, 2, 0, &out),                          E.topK(&query, &rows, 3, 2, 2, 0, 0, &ids, &out),
@@ -253,15 +261,53 @@ test "many, cross and top-k reject every bad argument with invalid_argument" {
         E.topKAt(&query, 1.5, 3, 2, 2, 0, 1, &ids, &out),
     }) |result| try std.testing.expectEqual(invalid, result);
     try expectNan(offheap_stream_sum_f32(null, 4));
-    try expectNan(offheap_stream_sum_f32_at(-1, 4));
-    try expectNan(offheap_stream_sum_f32_at(0x1p47 - 8, 4));
+    var sum: f32 = 0;
+    try std.testing.expectEqual(invalid, offheap_stream_sum_f32_at(-1, 4, &sum));
+    try std.testing.expectEqual(invalid, offheap_stream_sum_f32_at(address, 4, null));
+}
+
+test "the _at variants refuse rows outside one live offheap block or region" {
+    const E = Exports(.f32);
+    const query = [_]f32{ 1, 1 };
+    var out: [4]f32 = undefined;
+    var ids: [1]u32 = undefined;
+    var sum: f32 = 0;
+    const on_stack = [_]f32{ 1, 2, 3, 4 };
+    const not_owned = status.code(error.NotOwned);
+    for ([_]f64{ @floatFromInt(@intFromPtr(&on_stack)), 0x1p47, 0x1p47 - 8, 0x1p50 }) |foreign| {
+        try std.testing.expectEqual(not_owned, E.manyAt(&query, foreign, 2, 2, 2, 0, &out));
+        try std.testing.expectEqual(not_owned, E.crossAt(&query, 1, foreign, 2, 2, 2, 0, &out));
+        try std.testing.expectEqual(not_owned, E.topKAt(&query, foreign, 2, 2, 2, 0, 1, &ids, &out));
+        try std.testing.expectEqual(not_owned, offheap_stream_sum_f32_at(foreign, 4, &sum));
+    }
+    const block = try heap.alloc(.{ .size_bytes = 64, .alignment_bytes = 16 });
+    defer _ = heap.free(block) catch unreachable;
+    const usable = try heap.usableSize(block);
+    const floats: [*]f32 = @ptrFromInt(block);
+    @memset(floats[0 .. usable / 4], 1);
+    // The last two rows of the block fit; one byte further runs past its end.
+    const rows_bytes = 2 * 2 * 4;
+    const last: f64 = @floatFromInt(block + usable - rows_bytes);
+    try std.testing.expectEqual(@as(i32, 0), E.manyAt(&query, last, 2, 2, 2, 0, &out));
+    try std.testing.expectEqualSlices(f32, &.{ 2, 2 }, out[0..2]);
+    try std.testing.expectEqual(@as(i32, 1), E.topKAt(&query, last, 2, 2, 2, 0, 1, &ids, &out));
+    try std.testing.expectEqual(@as(i32, 0), offheap_stream_sum_f32_at(last, 4, &sum));
+    try std.testing.expectEqual(@as(f32, 4), sum);
+    const out_of_bounds = status.code(error.OutOfBounds);
+    try std.testing.expectEqual(out_of_bounds, E.manyAt(&query, last + 1, 2, 2, 2, 0, &out));
+    try std.testing.expectEqual(out_of_bounds, E.crossAt(&query, 1, last + 1, 2, 2, 2, 0, &out));
+    try std.testing.expectEqual(out_of_bounds, E.topKAt(&query, last + 1, 2, 2, 2, 0, 1, &ids, &out));
+    try std.testing.expectEqual(out_of_bounds, offheap_stream_sum_f32_at(last + 1, 4, &sum));
 }
 
 test "the _at variants read off-heap rows and agree with the typed-array variants" {
     const E = Exports(.i8);
     const rows = [_]i8{ 1, 2, 0, -3, 4, 0, 5, -6, 0, 1, 1, 0 };
     const query = [_]i8{ 2, 1 };
-    const address: f64 = @floatFromInt(@intFromPtr(&rows));
+    const block = try heap.alloc(.{ .size_bytes = rows.len, .alignment_bytes = 16 });
+    defer _ = heap.free(block) catch unreachable;
+    @memcpy(@as([*]i8, @ptrFromInt(block))[0..rows.len], &rows);
+    const address: f64 = @floatFromInt(block);
     var by_pointer: [8]f32 = undefined;
     var by_address: [8]f32 = undefined;
     try std.testing.expectEqual(@as(i32, 0), E.cross(&query, 1, &rows, 4, 2, 3, 0, &by_pointer));
@@ -275,6 +321,9 @@ test "the _at variants read off-heap rows and agree with the typed-array variant
     try std.testing.expectEqualSlices(f32, &.{ 4, 4 }, &scores);
     try std.testing.expectEqual(@as(i32, 2), E.topK(&query, &rows, 4, 2, 3, 1, 2, &ids, &scores));
     try std.testing.expectEqualSlices(u32, &.{ 3, 0 }, &ids);
-    const data = [_]f32{ 1, 2, 3.5 };
-    try std.testing.expectEqual(@as(f32, 6.5), offheap_stream_sum_f32_at(@floatFromInt(@intFromPtr(&data)), 3));
+    const data: [*]f32 = @ptrFromInt(block);
+    @memcpy(data[0..3], &[_]f32{ 1, 2, 3.5 });
+    var sum: f32 = 0;
+    try std.testing.expectEqual(@as(i32, 0), offheap_stream_sum_f32_at(@floatFromInt(block), 3, &sum));
+    try std.testing.expectEqual(@as(f32, 6.5), sum);
 }

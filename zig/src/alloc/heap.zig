@@ -209,6 +209,7 @@ pub fn realloc(address: usize, size_bytes: usize) Error!usize {
 
 // The queries and pins other files reach through the front door.
 pub const usableSize = lookup.usableSize;
+pub const liveExtent = lookup.liveExtent;
 pub const tierOf = lookup.tierOf;
 pub const mappingOf = lookup.mappingOf;
 pub const backingOf = lookup.backingOf;

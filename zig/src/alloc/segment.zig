@@ -203,8 +203,12 @@ pub const Segment = struct {
 
     pub const Located = struct { page: *Page, address: usize };
 
-    /// Validates that `address` is the start of a live block of this segment.
-    pub inline fn locate(segment: *Segment, address: usize) Error!Located {
+    /// A block slot of a page: where `address` falls, as far as the page layout knows.
+    const Slot = struct { page: *Page, offset: u64, block_index: u64 };
+
+    /// The slot that holds `address`; NotOwned in the header page, an unassigned page or the tail
+    /// of a page that no block covers.
+    inline fn slotOf(segment: *Segment, address: usize) Error!Slot {
         const offset_in_segment = address - @intFromPtr(segment);
         assert(offset_in_segment < segment_bytes);
         const index = offset_in_segment >> page_shift;
@@ -213,12 +217,28 @@ pub const Segment = struct {
         if (page.block_bytes == 0) return error.NotOwned;
         const offset: u64 = offset_in_segment & (page_bytes - 1);
         const block_index = (offset * page.block_reciprocal) >> 32;
-        if (block_index * page.block_bytes != offset) return error.InteriorPointer;
         if (block_index >= page.capacity_blocks) return error.NotOwned;
-        if (block_index >= page.carved_blocks) return error.NotOwned;
+        return .{ .page = page, .offset = offset, .block_index = block_index };
+    }
+
+    /// The start of the block slot of this segment that holds `address` (any byte of it), for
+    /// `locate` to validate.
+    pub fn blockStart(segment: *Segment, address: usize) Error!usize {
+        const slot = try segment.slotOf(address);
+        const start = address - (slot.offset - slot.block_index * slot.page.block_bytes);
+        assert(start <= address);
+        assert(address - start < slot.page.block_bytes);
+        return start;
+    }
+
+    /// Validates that `address` is the start of a live block of this segment.
+    pub inline fn locate(segment: *Segment, address: usize) Error!Located {
+        const slot = try segment.slotOf(address);
+        if (slot.block_index * slot.page.block_bytes != slot.offset) return error.InteriorPointer;
+        if (slot.block_index >= slot.page.carved_blocks) return error.NotOwned;
         const block: *const FreeBlock = @ptrFromInt(address);
         if (block.cookie == cookieFor(address)) return error.DoubleFree;
-        return .{ .page = page, .address = address };
+        return .{ .page = slot.page, .address = address };
     }
 };
 

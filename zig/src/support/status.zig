@@ -26,6 +26,11 @@ pub const Status = enum(i32) {
     unsupported = -9,
     /// A cache has no entry for the key. Not a failure: the facade reports a miss.
     not_found = -10,
+    /// A range given by address starts inside a live offheap block or region but runs past its end.
+    out_of_bounds = -11,
+    /// A range given by address lies inside a block or region that was freed (and is still mapped:
+    /// memory already given back to the OS answers `not_owned`).
+    use_after_free = -12,
 };
 
 pub const Error = error{
@@ -39,6 +44,8 @@ pub const Error = error{
     InvalidNode,
     Unsupported,
     NotFound,
+    OutOfBounds,
+    UseAfterFree,
 };
 
 pub fn fromError(err: Error) Status {
@@ -53,6 +60,8 @@ pub fn fromError(err: Error) Status {
         error.InvalidNode => .invalid_node,
         error.Unsupported => .unsupported,
         error.NotFound => .not_found,
+        error.OutOfBounds => .out_of_bounds,
+        error.UseAfterFree => .use_after_free,
     };
 }
 
@@ -61,7 +70,7 @@ pub fn code(err: Error) i32 {
 }
 
 test "every error maps to a distinct negative code" {
-    const errors = [_]Error{ error.OutOfMemory, error.InvalidSize, error.InvalidAlignment, error.NotOwned, error.InteriorPointer, error.DoubleFree, error.InvalidArgument, error.InvalidNode, error.Unsupported, error.NotFound };
+    const errors = [_]Error{ error.OutOfMemory, error.InvalidSize, error.InvalidAlignment, error.NotOwned, error.InteriorPointer, error.DoubleFree, error.InvalidArgument, error.InvalidNode, error.Unsupported, error.NotFound, error.OutOfBounds, error.UseAfterFree };
     for (errors, 0..) |err, i| {
         try std.testing.expect(code(err) < 0);
         for (errors[0..i]) |earlier| try std.testing.expect(code(earlier) != code(err));
