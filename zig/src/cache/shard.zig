@@ -93,8 +93,23 @@ pub const Shard = struct {
         }
         const entry = found orelse return null;
         const value = entry.value();
-        if (value.len <= out.len) @memcpy(out[0..value.len], value);
+        if (value.len <= out.len) {
+            prefetchLines(value);
+            @memcpy(out[0..value.len], value);
+        }
         return value.len;
+    }
+
+    /// Asks for every line of a value at once, so their misses overlap instead of waiting for the
+    /// hardware prefetcher to notice the copy's stream (a 1 KiB value is 16 lines). Beyond the first
+    /// 4 KiB the stream is long enough for the hardware.
+    fn prefetchLines(value: []const u8) void {
+        const line_bytes = std.atomic.cache_line;
+        const prefetched_bytes_max = 4096;
+        var offset: usize = line_bytes;
+        while (offset < @min(value.len, prefetched_bytes_max)) : (offset += line_bytes) {
+            @prefetch(value.ptr + offset, .{});
+        }
     }
 
     fn deferHit(shard: *Shard, entry: *Entry) void {
