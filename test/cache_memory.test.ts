@@ -45,11 +45,12 @@ test("memoryBytes counts the entries' pages, the index and nothing more than a p
   const count = 2000;
   fill(cache, count, 1000);
   const stats = cache.stats();
-  // An entry: a 32-byte header, a 9-byte integer key and 1000 bytes (1041) in a 1088-byte slot.
-  const slotBytes = 1088;
-  const indexBytes = 4096 * 8; // 2000 entries: a table of 4096 8-byte slots
-  assert.ok(stats.memoryBytes >= count * (32 + 9 + 1000) + indexBytes, `memoryBytes ${stats.memoryBytes}`);
-  assert.ok(stats.memoryBytes <= count * slotBytes + 64 * 1024 + indexBytes, `memoryBytes ${stats.memoryBytes}`);
+  // An entry: a 24-byte header, a 9-byte integer key and 1000 bytes (1033) in a 1040-byte slot of a
+  // 64 KiB page; the index: 256 lines of 64 bytes (12 slots each, at most 3/4 full).
+  const slotBytes = 1040;
+  const indexBytes = 256 * 64;
+  assert.ok(stats.memoryBytes >= count * (24 + 9 + 1000) + indexBytes, `memoryBytes ${stats.memoryBytes}`);
+  assert.ok(stats.memoryBytes <= count * slotBytes + 2 * 64 * 1024 + indexBytes, `memoryBytes ${stats.memoryBytes}`);
   assert.ok(empty < 64 * 1024, `an empty cache holds ${empty} bytes`);
   cache.clear();
   assert.ok(cache.stats().memoryBytes <= indexBytes, "clear() gives the entries' pages back");

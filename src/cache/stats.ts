@@ -44,9 +44,9 @@ export interface CacheStats {
   /** The adaptive policy's current window share of each shard's bytes (0 for other policies). */
   windowFraction: number;
   /**
-   * Native bytes the cache holds: the 64 KiB pages its entries use (each page serves one size class
-   * of 16-byte steps up to 1 KiB, 1/16 steps above), entries over 16 KiB, the hash index and the
-   * adaptive policy's sketch. `(memoryBytes - key and value bytes) / entries` is what an entry
+   * Native bytes the cache holds: the pages its entries use (64 KiB, or 256 KiB in shards of 256 MiB
+   * or more; each serves one size class of 8-byte steps up to 2 KiB, 1/32 steps above), the blocks
+   * of entries over 16 KiB, the hash index and the adaptive policy's sketch. `(memoryBytes - key and value bytes) / entries` is what an entry
    * really costs beyond its data; `bytes` is what the bounds count.
    */
   memoryBytes: number;

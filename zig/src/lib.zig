@@ -44,6 +44,9 @@ test {
     _ = @import("alloc/lookup.zig");
     _ = @import("alloc/heap.zig");
     _ = @import("cache/hash.zig");
+    _ = @import("cache/clock.zig");
+    _ = @import("cache/arena.zig");
+    _ = @import("cache/slabs.zig");
     _ = @import("cache/entry.zig");
     _ = @import("cache/list.zig");
     _ = @import("cache/index.zig");

@@ -60,6 +60,7 @@ pub fn create(options: Options) Error!*Cache {
     if (options.bytes_max == 0) return error.InvalidSize;
     if (options.shards == 0 or options.shards > shards_max or !std.math.isPowerOfTwo(options.shards)) return error.InvalidArgument;
     try numa.validate(options.placement);
+    try @import("arena.zig").reserve();
     const shard_count: u64 = options.shards;
     const entries_per_shard = if (options.entries_max == 0) entries_unlimited else std.math.divCeil(u64, options.entries_max, shard_count) catch unreachable;
     const bytes_per_shard = std.math.divCeil(u64, options.bytes_max, shard_count) catch unreachable;

@@ -12,10 +12,10 @@ pub const List = struct {
     bytes: u64 = 0,
 
     pub fn pushHead(list: *List, entry: *Entry) void {
-        assert(entry.prev == null and entry.next == null);
+        assert(!entry.linked());
         assert(list.head != entry);
-        entry.next = list.head;
-        if (list.head) |head| head.prev = entry else list.tail = entry;
+        entry.setNext(list.head);
+        if (list.head) |head| head.setPrev(entry) else list.tail = entry;
         list.head = entry;
         list.count += 1;
         list.bytes += entry.chargedBytes();
@@ -24,10 +24,12 @@ pub const List = struct {
     pub fn remove(list: *List, entry: *Entry) void {
         assert(list.count > 0);
         assert(list.bytes >= entry.chargedBytes());
-        if (entry.prev) |prev| prev.next = entry.next else list.head = entry.next;
-        if (entry.next) |next| next.prev = entry.prev else list.tail = entry.prev;
-        entry.prev = null;
-        entry.next = null;
+        const prev = entry.prevEntry();
+        const next = entry.nextEntry();
+        if (prev) |before| before.setNext(next) else list.head = next;
+        if (next) |after| after.setPrev(prev) else list.tail = prev;
+        entry.setPrev(null);
+        entry.setNext(null);
         list.count -= 1;
         list.bytes -= entry.chargedBytes();
         assert((list.count == 0) == (list.head == null));
@@ -35,13 +37,15 @@ pub const List = struct {
 
     /// Puts `new` where `old` is (an update that keeps its position); `old` leaves the list.
     pub fn replace(list: *List, old: *Entry, new: *Entry) void {
-        assert(new.prev == null and new.next == null);
-        new.prev = old.prev;
-        new.next = old.next;
-        if (old.prev) |prev| prev.next = new else list.head = new;
-        if (old.next) |next| next.prev = new else list.tail = new;
-        old.prev = null;
-        old.next = null;
+        assert(!new.linked());
+        const prev = old.prevEntry();
+        const next = old.nextEntry();
+        new.setPrev(prev);
+        new.setNext(next);
+        if (prev) |before| before.setNext(new) else list.head = new;
+        if (next) |after| after.setPrev(new) else list.tail = new;
+        old.setPrev(null);
+        old.setNext(null);
         list.bytes = list.bytes - old.chargedBytes() + new.chargedBytes();
     }
 

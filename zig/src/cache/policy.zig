@@ -231,7 +231,7 @@ pub const Lists = struct {
     fn oldestExcept(list: *const List, fresh: *const Entry) ?*Entry {
         const oldest = list.tail orelse return null;
         if (oldest != fresh) return oldest;
-        return oldest.prev;
+        return oldest.prevEntry();
     }
 
     fn adaptiveVictim(state: *Lists) *Entry {

@@ -126,8 +126,8 @@ pub const Shard = struct {
         if (pending.len == 0) return;
         const sketch = &shard.lists.adaptive.sketch;
         for (pending) |entry| {
-            if (entry.prev) |prev| @prefetch(prev, .{ .rw = .write });
-            if (entry.next) |next| @prefetch(next, .{ .rw = .write });
+            if (entry.prevEntry()) |prev| @prefetch(prev, .{ .rw = .write });
+            if (entry.nextEntry()) |next| @prefetch(next, .{ .rw = .write });
             if (shard.lists.kind == .adaptive) @prefetch(sketch.blockOf(entry.sketchHash()), .{ .rw = .write });
         }
         for (pending) |entry| {
@@ -207,7 +207,7 @@ pub const Shard = struct {
         for (0..policy.list_count) |list| {
             var cursor = shard.lists.lists[list].tail;
             while (cursor) |entry| {
-                cursor = entry.prev;
+                cursor = entry.prevEntry();
                 if (!clock.passed(entry.expiresAtMs())) continue;
                 shard.counters.expired += 1;
                 shard.removeEntry(entry, .ttl);
@@ -219,10 +219,10 @@ pub const Shard = struct {
 
     fn sweep(shard: *Shard, clock: *Clock) void {
         assert(shard.pending_count == 0);
-        const slots = shard.index.slots.len;
+        const slots = shard.index.capacity();
         if (slots == 0 or shard.expiring_entries == 0) return;
         for (0..sweep_slots) |_| {
-            shard.sweep_position = (shard.sweep_position + 1) & (slots - 1);
+            shard.sweep_position = (shard.sweep_position + 1) % slots;
             const entry = shard.index.at(shard.sweep_position) orelse continue;
             if (!clock.passed(entry.expiresAtMs())) continue;
             shard.counters.expired += 1;
@@ -246,7 +246,7 @@ pub const Shard = struct {
     /// Native bytes the shard holds: its entries' pages and large entries, its index and its sketch.
     pub fn memoryBytes(shard: *const Shard) u64 {
         const sketch_bytes = shard.lists.adaptive.sketch.counters.len;
-        return shard.slabs.memoryBytes() + shard.index.slots.len * @sizeOf(u64) + sketch_bytes;
+        return shard.slabs.memoryBytes() + shard.index.memoryBytes() + sketch_bytes;
     }
 
     /// The entries in the policy's order: the order `keys()` reports and a dump keeps.
@@ -259,7 +259,7 @@ pub const Shard = struct {
         };
         for (order) |list| {
             var cursor = shard.lists.lists[list].head;
-            while (cursor) |entry| : (cursor = entry.next) visit(context, entry);
+            while (cursor) |entry| : (cursor = entry.nextEntry()) visit(context, entry);
         }
     }
 

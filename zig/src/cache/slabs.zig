@@ -1,33 +1,43 @@
-//! A shard's own memory for its entries: 2 MiB chunks cut into 64 KiB pages, each page serving one
-//! size class. Why not offheap's allocator:
+//! A shard's own memory for its entries: 2 MiB chunks of the caches' address space (arena.zig) cut
+//! into 64 KiB pages, each page serving one size class. Why not offheap's allocator:
+//!   - entries must lie in the arena, so that 32-bit references name them;
 //!   - a cache's entries are many, long-lived and read at random, so their pages matter: a lookup
 //!     over a gigabyte of 4 KiB pages pays a page walk on top of each cache miss, and 2 MiB-aligned
-//!     chunks can be backed by transparent hugepages (measured: a 1M-entry `getInto` 25-40% faster);
-//!   - the classes here are finer (16-byte steps up to 1 KiB, then 1/16 of the power of two below,
-//!     at most 6.25%) than the allocator's quarter steps, which cost 1 KiB values ~200 bytes each;
+//!     chunks can be backed by transparent hugepages;
+//!   - the classes here are finer (8-byte steps up to 2 KiB, then 1/32 of the power of two below,
+//!     at most 3.1%) than the allocator's quarter steps, which cost 1 KiB values ~200 bytes each;
 //!   - the memory is the cache's: counted in its stats and placed by its options (`huge`, `node`).
 //!
-//! A shard uses its `Slabs` under its lock only. Entries larger than `slot_bytes_max` come from
-//! offheap's allocator. A page whose last slot is freed goes back to the free pages, for any class;
-//! chunks stay mapped until the shard is emptied (`releaseIfEmpty`) or destroyed.
+//! A shard uses its `Slabs` under its lock only. Blocks larger than `slot_bytes_max` (the key and
+//! value of a large entry, entry.zig) come from offheap's allocator. A page whose last slot is freed
+//! goes back to the free pages, for any class; chunks go back to the arena when the shard is
+//! emptied (`releaseIfEmpty`) or destroyed.
 const std = @import("std");
 const assert = std.debug.assert;
 const os = @import("../os/os.zig");
 const heap = @import("../alloc/heap.zig");
+const arena = @import("arena.zig");
 const numa = @import("../alloc/numa.zig");
 const Error = @import("../support/status.zig").Error;
 
+/// Pages are 64 KiB, or 256 KiB in a shard that may hold 256 MiB or more: a page ends in less than
+/// one slot of waste, which a larger page spreads over more entries (a 1064-byte slot wastes 10
+/// bytes an entry in a 64 KiB page, 2 in a 256 KiB one), while a small shard keeps the memory its
+/// partly filled pages of many classes hold small.
 pub const page_bytes: usize = 64 * 1024;
-pub const chunk_bytes: usize = 2 * 1024 * 1024;
-const pages_per_chunk = chunk_bytes / page_bytes;
+pub const page_bytes_large: usize = 256 * 1024;
+pub const large_pages_shard_bytes_min: u64 = 256 * 1024 * 1024;
+pub const chunk_bytes: usize = arena.chunk_bytes;
+const pages_per_chunk_max = chunk_bytes / page_bytes;
 pub const slot_bytes_max: usize = 16 * 1024;
-const granule_bytes = 16;
-const fine_bytes_max = 1024;
-const steps_per_doubling = 16;
+const granule_bytes = arena.reference_unit_bytes;
+const fine_bytes_max = 2048;
+const fine_doubling = 11;
+const steps_per_doubling = 32;
 
-/// The slot sizes: every multiple of 16 up to 1 KiB, then 16 steps per doubling up to 16 KiB.
+/// The slot sizes: every multiple of 8 up to 2 KiB, then 32 steps per doubling up to 16 KiB.
 pub const sizes = blk: {
-    var list: [128]u32 = undefined;
+    var list: [352]u32 = undefined;
     var used: usize = 0;
     var size: u32 = granule_bytes;
     while (size <= fine_bytes_max) : (size += granule_bytes) {
@@ -48,15 +58,15 @@ pub const sizes = blk: {
 pub const class_count = sizes.len;
 
 /// The smallest class holding `size_bytes`, or null above `slot_bytes_max`.
-pub fn classOf(size_bytes: usize) ?u8 {
+pub fn classOf(size_bytes: usize) ?u16 {
     assert(size_bytes > 0);
     if (size_bytes > slot_bytes_max) return null;
     if (size_bytes <= fine_bytes_max) return @intCast((size_bytes + granule_bytes - 1) / granule_bytes - 1);
-    const doubling = std.math.log2_int(usize, size_bytes - 1); // base = 2^doubling, 10..13
+    const doubling = std.math.log2_int(usize, size_bytes - 1); // base = 2^doubling, 11..13
     const base = @as(usize, 1) << doubling;
     const step = base / steps_per_doubling;
-    const steps = (size_bytes - base + step - 1) / step; // 1..16
-    const class: usize = fine_bytes_max / granule_bytes + (@as(usize, doubling) - 10) * steps_per_doubling + steps - 1;
+    const steps = (size_bytes - base + step - 1) / step; // 1..32
+    const class: usize = fine_bytes_max / granule_bytes + (@as(usize, doubling) - fine_doubling) * steps_per_doubling + steps - 1;
     assert(sizes[class] >= size_bytes);
     assert(class == 0 or sizes[class - 1] < size_bytes);
     return @intCast(class);
@@ -90,6 +100,10 @@ pub const Options = struct {
         };
     }
 
+    pub fn pageBytes(options: Options) usize {
+        return if (options.bytes_max >= large_pages_shard_bytes_min) page_bytes_large else page_bytes;
+    }
+
     fn advisesHugepages(options: Options) bool {
         return switch (options.huge) {
             .never => false,
@@ -110,7 +124,7 @@ const Page = struct {
     /// Bytes handed out from `base` upward; slots beyond it were never used.
     carved_bytes: u32 = 0,
     used: u32 = 0,
-    class: u8 = 0,
+    class: u16 = 0,
     /// In its class's list of pages with free slots.
     listed: bool = false,
 
@@ -149,7 +163,8 @@ const Page = struct {
 
 const Chunk = struct {
     next: ?*Chunk,
-    pages: [pages_per_chunk]Page,
+    /// The first chunk_bytes / pageBytes() are in use.
+    pages: [pages_per_chunk_max]Page,
 };
 /// Page 0 of a chunk starts after the chunk's header.
 const header_bytes = std.mem.alignForward(usize, @sizeOf(Chunk), 64);
@@ -184,7 +199,7 @@ pub const Slabs = struct {
     /// Returns the memory of an entry of `size_bytes` (the size it was allocated with).
     pub fn free(slabs: *Slabs, memory: [*]u8, size_bytes: usize) void {
         const class = classOf(size_bytes) orelse return slabs.freeLarge(memory);
-        const page = pageOf(@intFromPtr(memory));
+        const page = slabs.pageOf(@intFromPtr(memory));
         assert(page.class == class);
         page.give(@intFromPtr(memory));
         if (page.used == 0) {
@@ -193,19 +208,19 @@ pub const Slabs = struct {
         } else if (!page.listed) slabs.list(page);
     }
 
-    /// The bytes the shard's entries hold: pages in use and large entries.
+    /// The bytes the shard's entries hold: pages in use and large blocks.
     pub fn memoryBytes(slabs: *const Slabs) u64 {
-        return slabs.pages_in_use * page_bytes + slabs.large_bytes;
+        return slabs.pages_in_use * slabs.options.pageBytes() + slabs.large_bytes;
     }
 
-    /// Unmaps every chunk once no entry is left (after a clear).
+    /// Gives every chunk back to the arena once no entry is left (after a clear).
     pub fn releaseIfEmpty(slabs: *Slabs) void {
         if (slabs.pages_in_use != 0) return;
         var cursor = slabs.chunks;
         for (0..slabs.chunk_count) |_| {
             const chunk = cursor.?;
             cursor = chunk.next;
-            os.unmap(@ptrCast(@alignCast(chunk)), chunk_bytes);
+            arena.releaseChunk(@ptrCast(@alignCast(chunk)));
         }
         assert(cursor == null);
         slabs.* = .{ .options = slabs.options };
@@ -216,15 +231,15 @@ pub const Slabs = struct {
         slabs.releaseIfEmpty();
     }
 
-    fn pageOf(address: usize) *Page {
+    fn pageOf(slabs: *const Slabs, address: usize) *Page {
         const chunk: *Chunk = @ptrFromInt(address & ~(chunk_bytes - 1));
-        const index = (address & (chunk_bytes - 1)) / page_bytes;
+        const index = (address & (chunk_bytes - 1)) / slabs.options.pageBytes();
         const page = &chunk.pages[index];
         assert(address >= page.base and address < page.base + page.capacity_bytes);
         return page;
     }
 
-    fn openPage(slabs: *Slabs, class: u8) Error!*Page {
+    fn openPage(slabs: *Slabs, class: u16) Error!*Page {
         if (slabs.free_pages == null) try slabs.mapChunk();
         const page = slabs.free_pages.?;
         slabs.free_pages = page.next;
@@ -262,17 +277,19 @@ pub const Slabs = struct {
     }
 
     fn mapChunk(slabs: *Slabs) Error!void {
-        const memory = os.mapAligned(chunk_bytes, chunk_bytes, .{}) catch return error.OutOfMemory;
-        errdefer os.unmap(memory, chunk_bytes);
+        const memory = try arena.acquireChunk();
+        errdefer arena.releaseChunk(memory);
         // Best effort: without THP the chunk is ordinary pages, which is only slower.
         if (slabs.options.advisesHugepages()) os.advise(memory, chunk_bytes, .huge_page) catch {};
         try numa.apply(@intFromPtr(memory), chunk_bytes, slabs.options.placement);
         const chunk: *Chunk = @ptrCast(@alignCast(memory));
         chunk.next = slabs.chunks;
         const base = @intFromPtr(memory);
-        for (&chunk.pages, 0..) |*page, index| {
-            const start = if (index == 0) base + header_bytes else base + index * page_bytes;
-            page.* = .{ .base = start, .capacity_bytes = @intCast(base + (index + 1) * page_bytes - start) };
+        const bytes_per_page = slabs.options.pageBytes();
+        const pages_per_chunk = chunk_bytes / bytes_per_page;
+        for (chunk.pages[0..pages_per_chunk], 0..) |*page, index| {
+            const start = if (index == 0) base + header_bytes else base + index * bytes_per_page;
+            page.* = .{ .base = start, .capacity_bytes = @intCast(base + (index + 1) * bytes_per_page - start) };
         }
         // Pushed in reverse so that pages are used in address order.
         var index: usize = pages_per_chunk;
@@ -285,6 +302,8 @@ pub const Slabs = struct {
         slabs.chunk_count += 1;
     }
 
+    /// A large block comes from offheap's allocator, outside the arena: only entry.zig's stubs,
+    /// which are slots, point at one.
     fn allocLarge(slabs: *Slabs, size_bytes: usize) Error![*]u8 {
         const address = try heap.alloc(.{ .size_bytes = size_bytes, .placement = slabs.options.placement });
         slabs.large_bytes += heap.usableSize(address) catch unreachable;
@@ -300,17 +319,19 @@ pub const Slabs = struct {
 };
 
 test "classes: each size maps to the smallest slot that holds it" {
-    try std.testing.expectEqual(@as(usize, 128), class_count);
+    try std.testing.expectEqual(@as(usize, 352), class_count);
     for (sizes, 0..) |size, class| {
-        try std.testing.expectEqual(@as(?u8, @intCast(class)), classOf(size));
-        if (class + 1 < class_count) try std.testing.expectEqual(@as(?u8, @intCast(class + 1)), classOf(size + 1));
+        try std.testing.expectEqual(@as(?u16, @intCast(class)), classOf(size));
+        if (class + 1 < class_count) try std.testing.expectEqual(@as(?u16, @intCast(class + 1)), classOf(size + 1));
     }
-    try std.testing.expectEqual(@as(?u8, null), classOf(slot_bytes_max + 1));
-    // A 1 KiB value with a 32-byte header and a 10-byte key: 1066 bytes in the 1088-byte slot.
-    try std.testing.expectEqual(@as(u32, 1088), sizes[classOf(1066).?]);
+    try std.testing.expectEqual(@as(?u16, null), classOf(slot_bytes_max + 1));
+    // A 1 KiB value with a 24-byte header and an 11-byte key: 1059 bytes in the 1064-byte slot.
+    try std.testing.expectEqual(@as(u32, 1064), sizes[classOf(1059).?]);
+    try std.testing.expectEqual(@as(u32, 2048 + 64), sizes[classOf(2049).?]);
 }
 
 test "slots are reused, pages return when empty, and chunks go when the shard is empty" {
+    try arena.reserve();
     var slabs: Slabs = .{ .options = .{ .bytes_max = 1 << 20 } };
     var slots: [200][*]u8 = undefined;
     for (&slots, 0..) |*slot, i| {
@@ -318,13 +339,14 @@ test "slots are reused, pages return when empty, and chunks go when the shard is
         @memset(slot.*[0..1000], @truncate(i));
     }
     try std.testing.expectEqual(@as(u64, 1), slabs.chunk_count);
-    // 1008-byte slots: page 0 holds 63 (after the header), the others 65; 200 slots span 4 pages.
-    try std.testing.expectEqual(@as(u64, 4), slabs.pages_in_use);
+    // 1000-, 1008-byte slots (two classes): 67 and 133 slots, one page and three (page 0 has the header).
+    try std.testing.expect(slabs.pages_in_use >= 3 and slabs.pages_in_use <= 5);
     for (slots, 0..) |slot, i| try std.testing.expectEqual(@as(u8, @truncate(i)), slot[999]);
     const reused = slots[7];
     slabs.free(slots[7], 1001);
     try std.testing.expectEqual(reused, try slabs.alloc(1002));
     for (slots, 0..) |slot, i| slabs.free(slot, 1000 + i % 3);
+    for (slots) |slot| try std.testing.expectEqual(@as(usize, 0), @intFromPtr(slot) % 8);
     try std.testing.expectEqual(@as(u64, 0), slabs.pages_in_use);
     const large = try slabs.alloc(slot_bytes_max + 1);
     try std.testing.expect(slabs.large_bytes >= slot_bytes_max + 1);
@@ -333,6 +355,19 @@ test "slots are reused, pages return when empty, and chunks go when the shard is
     slabs.releaseIfEmpty();
     try std.testing.expectEqual(@as(u64, 0), slabs.chunk_count);
     try std.testing.expectEqual(@as(?*Chunk, null), slabs.chunks);
+}
+
+test "a large shard's pages hold more slots of a class, so their tails waste less" {
+    try arena.reserve();
+    var slabs: Slabs = .{ .options = .{ .bytes_max = large_pages_shard_bytes_min } };
+    defer slabs.deinit();
+    var slots: [300][*]u8 = undefined;
+    for (&slots) |*slot| slot.* = try slabs.alloc(1059);
+    // 1064-byte slots: 246 fill the first 256 KiB page (less its header), the rest start the second.
+    try std.testing.expectEqual(@as(u64, 2), slabs.pages_in_use);
+    try std.testing.expectEqual(@as(u64, 2 * page_bytes_large), slabs.memoryBytes());
+    for (slots) |slot| slabs.free(slot, 1059);
+    try std.testing.expectEqual(@as(u64, 0), slabs.pages_in_use);
 }
 
 test "auto asks for hugepages only for shards of 16 MiB and more" {

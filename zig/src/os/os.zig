@@ -89,6 +89,15 @@ pub fn remapOnto(source: [*]align(page_size_bytes) u8, len_bytes: usize, destina
     try platform.memory.remapOnto(@intFromPtr(source), len_bytes, destination);
 }
 
+/// Gives [ptr, ptr + len_bytes), part of a mapping the caller owns, fresh zero pages in place: the
+/// old pages go back to the OS, and their advice and NUMA policy with them. Normal pages only.
+pub fn renew(ptr: [*]align(page_size_bytes) u8, len_bytes: usize, options: MapOptions) MapError!void {
+    assert(len_bytes > 0);
+    assert(len_bytes % page_size_bytes == 0);
+    assert(options.pages == .normal);
+    try platform.memory.renew(@intFromPtr(ptr), len_bytes, options);
+}
+
 pub fn unmap(ptr: [*]align(page_size_bytes) u8, len_bytes: usize) void {
     assert(len_bytes > 0);
     assert(len_bytes % page_size_bytes == 0);

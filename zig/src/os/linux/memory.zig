@@ -35,6 +35,15 @@ pub fn remapOnto(source: usize, len_bytes: usize, destination: usize) contract.M
     assert(result == destination);
 }
 
+/// Replaces [address, address + len_bytes), which the caller owns, with fresh zero pages in one
+/// call (mmap MAP_FIXED): the old pages are freed and their advice and memory policy forgotten.
+pub fn renew(address: usize, len_bytes: usize, options: contract.MapOptions) contract.MapError!void {
+    const flags: linux.MAP = .{ .TYPE = .PRIVATE, .ANONYMOUS = true, .FIXED = true, .NORESERVE = options.no_reserve };
+    const result = linux.mmap(@ptrFromInt(address), len_bytes, .{ .READ = true, .WRITE = true }, flags, -1, 0);
+    if (linux.errno(result) != .SUCCESS) return error.OutOfMemory;
+    assert(result == address);
+}
+
 /// munmap only fails for arguments the allocator controls: a failure is a bug, not a condition.
 pub fn unmap(address: usize, len_bytes: usize) void {
     const result = linux.munmap(@ptrFromInt(address), len_bytes);
