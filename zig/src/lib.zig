@@ -38,6 +38,7 @@ test {
     _ = @import("alloc/region_cache.zig");
     _ = @import("alloc/region_stash.zig");
     _ = @import("alloc/region_tier.zig");
+    _ = @import("alloc/fault_sweep.zig");
     _ = @import("alloc/huge.zig");
     _ = @import("alloc/numa.zig");
     _ = @import("alloc/pin_owner.zig");
