@@ -341,3 +341,39 @@ test "auto asks for hugepages only for shards of 16 MiB and more" {
     try std.testing.expect((Options{ .bytes_max = 1, .huge = .always }).advisesHugepages());
     try std.testing.expect(!(Options{ .bytes_max = 1 << 40, .huge = .never }).advisesHugepages());
 }
+
+const fault_sweep = @import("../alloc/fault_sweep.zig");
+
+/// Fills three chunks' worth of 16 KiB slots (so three chunks are mapped, advised and bound), then
+/// frees them and lets the chunks go. On a failure the slots taken so far are freed, and the slabs
+/// must still be whole: nothing leaked, and `deinit` finds them empty.
+const ChunkScenario = struct {
+    options: Options,
+
+    fn run(scenario: ChunkScenario) !void {
+        var slabs: Slabs = .{ .options = scenario.options };
+        defer slabs.deinit();
+        var slots: [3 * pages_per_chunk * 4]?[*]u8 = @splat(null);
+        defer for (slots) |slot| if (slot) |memory| slabs.free(memory, slot_bytes_max);
+        for (&slots) |*slot| {
+            slot.* = try slabs.alloc(slot_bytes_max);
+            slot.*.?[0] = 1;
+        }
+        try std.testing.expect(slabs.chunk_count >= 3);
+    }
+};
+
+test "faults: a chunk that cannot be mapped, advised or bound leaves the slabs whole and nothing mapped" {
+    const scenario: ChunkScenario = .{ .options = .{ .bytes_max = 1 << 30, .huge = .always, .placement = .{ .mode = .local } } };
+    const maps = try fault_sweep.sweep(.map, scenario, ChunkScenario.run, .{});
+    try std.testing.expect(maps.calls >= 3);
+    try std.testing.expectEqual(maps.calls, maps.failed_runs);
+    const binds = try fault_sweep.sweep(.bind, scenario, ChunkScenario.run, .{});
+    try std.testing.expectEqual(maps.calls, binds.calls);
+    try std.testing.expectEqual(binds.calls, binds.failed_runs);
+    _ = try fault_sweep.sweep(.bind, scenario, ChunkScenario.run, .{ .every = 2 });
+    // Hugepage advice is best effort: a chunk without it is only slower.
+    const advice = try fault_sweep.sweep(.advise, scenario, ChunkScenario.run, .{ .must_fail = false });
+    try std.testing.expectEqual(maps.calls, advice.calls);
+    try std.testing.expectEqual(@as(u32, 0), advice.failed_runs);
+}
