@@ -25,6 +25,7 @@ test {
     _ = @import("support/status.zig");
     _ = @import("support/spin_lock.zig");
     _ = @import("support/assert.zig");
+    _ = @import("support/fuzz.zig");
     _ = @import("config.zig");
     _ = @import("os/os.zig");
     _ = @import("alloc/size_class.zig");

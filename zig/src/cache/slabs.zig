@@ -377,3 +377,27 @@ test "faults: a chunk that cannot be mapped, advised or bound leaves the slabs w
     try std.testing.expectEqual(maps.calls, advice.calls);
     try std.testing.expectEqual(@as(u32, 0), advice.failed_runs);
 }
+
+const fuzz = @import("../support/fuzz.zig");
+
+fn fuzzClassOf(_: void, smith: *fuzz.Smith) !void {
+    for (0..fuzz.operations_max) |_| {
+        if (smith.eos()) break;
+        const size_bytes: usize = @intCast(smith.value(u64) % (slot_bytes_max + 1024) + 1);
+        const class = classOf(size_bytes);
+        if (size_bytes > slot_bytes_max) {
+            try std.testing.expectEqual(@as(?u8, null), class);
+            continue;
+        }
+        // The smallest slot that holds the size, and within 1/16 of it above 1 KiB.
+        try std.testing.expect(sizes[class.?] >= size_bytes);
+        if (class.? > 0) try std.testing.expect(sizes[class.? - 1] < size_bytes);
+        try std.testing.expect((sizes[class.?] - size_bytes) * steps_per_doubling <= @max(size_bytes, granule_bytes * steps_per_doubling));
+    }
+}
+
+test "fuzz: classOf maps every size to the smallest slot that holds it" {
+    try fuzz.run({}, fuzzClassOf, &.{
+        fuzz.values(&.{ 0, 1023, 1024, 1025, 1087, 1088, 2048, 2049, 8191, 8192, 16383, 16384, 16385 }),
+    });
+}
