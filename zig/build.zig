@@ -6,7 +6,10 @@
 //!   zig build -Dtarget=aarch64-linux-gnu.2.28   the same for another target (the OS layer in
 //!                                 src/os/ must implement that target's OS)
 //!   zig build -Doptimize=safe     the safety-checked library the tests use
-//!   zig build test                the inline `test` blocks of every file
+//!   zig build test                the inline `test` blocks of every file (the fuzz tests over their
+//!                                 corpus and seeded inputs)
+//!   zig build test --fuzz=1M -Dtest-filter=fuzz:   the fuzz tests under Zig's coverage-guided
+//!                                 fuzzer, for a million runs (npm run fuzz:zig)
 const std = @import("std");
 
 /// One entry per kernel build. `name` becomes the suffix of every kernel symbol of that build;
@@ -51,7 +54,9 @@ pub fn build(b: *std.Build) void {
     b.getInstallStep().dependOn(&b.addInstallLibFile(library, file_name).step);
 
     // Tests link the same kernel objects, so the dispatch code is tested against the real kernels.
-    const tests = b.addTest(.{ .root_module = coreModule(b, target, optimize) });
+    // `-Dtest-filter=fuzz:` keeps only the fuzz tests, for `zig build test --fuzz=N` (npm run fuzz:zig).
+    const test_filters = b.option([]const []const u8, "test-filter", "Run only the tests whose names contain one of these") orelse &.{};
+    const tests = b.addTest(.{ .root_module = coreModule(b, target, optimize), .filters = test_filters });
     for (kernels) |kernel| tests.root_module.addObject(kernel);
     const test_step = b.step("test", "Run the inline tests of every Zig file");
     const run_tests = b.addRunArtifact(tests);

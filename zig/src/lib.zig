@@ -25,6 +25,7 @@ test {
     _ = @import("support/status.zig");
     _ = @import("support/spin_lock.zig");
     _ = @import("support/assert.zig");
+    _ = @import("support/fuzz.zig");
     _ = @import("config.zig");
     _ = @import("os/os.zig");
     _ = @import("alloc/size_class.zig");
@@ -38,6 +39,7 @@ test {
     _ = @import("alloc/region_cache.zig");
     _ = @import("alloc/region_stash.zig");
     _ = @import("alloc/region_tier.zig");
+    _ = @import("alloc/fault_sweep.zig");
     _ = @import("alloc/huge.zig");
     _ = @import("alloc/numa.zig");
     _ = @import("alloc/pin_owner.zig");

@@ -192,3 +192,71 @@ test "extents and batches are bounded" {
     try std.testing.expectEqualSlices(u8, "abcd", &out);
     try std.testing.expectEqual(@as(i32, 6), writeText("abcdef", null, 0));
 }
+
+const fuzz = @import("../support/fuzz.zig");
+
+/// Raw f64s for the decoders: any bit pattern, or an integer near an edge, nudged by a few ulps.
+fn fuzzNumber(smith: *fuzz.Smith) f64 {
+    const raw = smith.value(u64);
+    const edges = [_]f64{ 0, 1, heap.size_bytes_max, f64_integer_max, 0x1p47, 4096 };
+    return switch (raw % 4) {
+        0 => @bitCast(smith.value(u64)),
+        1 => @floatFromInt(@as(i64, @bitCast(smith.value(u64))) >> @intCast(smith.value(u64) % 64)),
+        else => blk: {
+            const edge = edges[(raw >> 2) % edges.len];
+            const ulps: i64 = @as(i64, @intCast((raw >> 8) % 9)) - 4;
+            var value = edge;
+            for (0..@abs(ulps)) |_| value = if (ulps > 0) std.math.nextAfter(f64, value, std.math.inf(f64)) else std.math.nextAfter(f64, value, -std.math.inf(f64));
+            break :blk if ((raw & (1 << 40)) != 0) -value else value;
+        },
+    };
+}
+
+/// The integer a decoder must accept `value` as, within [1, max], by the plain definition.
+fn integerIn(value: f64, max: f64) ?u64 {
+    if (std.math.isNan(value) or value < 1 or value > max or @floor(value) != value) return null;
+    return @intFromFloat(value);
+}
+
+fn fuzzDecoders(_: void, smith: *fuzz.Smith) !void {
+    for (0..fuzz.operations_max) |_| {
+        if (smith.eos()) break;
+        const value = fuzzNumber(smith);
+        // size: exactly the integers 1 ..= size_bytes_max.
+        if (integerIn(value, @floatFromInt(heap.size_bytes_max))) |expected| {
+            try std.testing.expectEqual(@as(usize, @intCast(expected)), try size(value));
+        } else try std.testing.expectError(error.InvalidSize, size(value));
+        // address: exactly the integers 1 ..= 2^53 (ownership is the allocator's question).
+        if (integerIn(value, f64_integer_max)) |expected| {
+            try std.testing.expectEqual(@as(usize, @intCast(expected)), try address(value));
+        } else try std.testing.expectError(error.InvalidArgument, address(value));
+        // alignment: 0 (the default) or a power of two, raised to the default.
+        const alignment_value: u32 = @truncate(smith.value(u64) >> @intCast(smith.value(u64) % 32));
+        if (alignment_value == 0 or std.math.isPowerOfTwo(alignment_value)) {
+            try std.testing.expectEqual(@max(@as(usize, alignment_value), heap.alignment_default_bytes), try alignment(alignment_value));
+        } else try std.testing.expectError(error.InvalidAlignment, alignment(alignment_value));
+        try fuzzExtent(smith);
+    }
+}
+
+/// extentBytes against 128-bit arithmetic: refused exactly when the stride is short or the bytes
+/// reach the address limit.
+fn fuzzExtent(smith: *fuzz.Smith) !void {
+    const row_count: u32 = @truncate(smith.value(u64) >> @intCast(smith.value(u64) % 33));
+    const dim_elements: u32 = @truncate(smith.value(u64) % (metric.dim_max + 2));
+    const stride: u32 = @truncate(smith.value(u64) >> @intCast(smith.value(u64) % 33));
+    const element_bytes: u32 = @as(u32, 1) << @intCast(smith.value(u64) % 4);
+    const result = extentBytes(row_count, dim_elements, stride, element_bytes);
+    if (stride < dim_elements) return std.testing.expectError(error.InvalidArgument, result);
+    if (row_count == 0) return std.testing.expectEqual(@as(u64, 0), try result);
+    const expected: u128 = (@as(u128, row_count - 1) * stride + dim_elements) * element_bytes;
+    if (expected >= os.address_limit) return std.testing.expectError(error.InvalidArgument, result);
+    try std.testing.expectEqual(@as(u64, @intCast(expected)), try result);
+}
+
+test "fuzz: the decoders never panic and accept exactly the valid set" {
+    try fuzz.run({}, fuzzDecoders, &.{
+        fuzz.values(&.{ 2, 0, 0, 2 | 1 << 40, 0, 0, 3 | 2 << 2 | 8 << 8, 0, 0 }),
+        fuzz.values(&.{ 0, 0x7FF8_0000_0000_0001, 3, 5, 1 << 10, 0, 1, 1 << 33, 1, 0 }),
+    });
+}

@@ -346,3 +346,50 @@ test "batches allocate all or nothing and free up to the first invalid address" 
     try std.testing.expectEqual(status.code(error.InvalidArgument), failed_status);
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_free_batch(&mixed, 1, null));
 }
+
+const fault_sweep = @import("../alloc/fault_sweep.zig");
+
+/// A batch through the export, all of it freed again; a failed batch must have freed its part.
+const BatchScenario = struct {
+    size: f64,
+    count: u32,
+
+    fn run(scenario: BatchScenario) !void {
+        var addresses: [8]f64 = undefined;
+        const allocated = offheap_alloc_batch(scenario.size, 0, scenario.count, &addresses);
+        if (allocated == status.code(error.OutOfMemory)) return error.OutOfMemory;
+        try std.testing.expectEqual(@as(i32, @intCast(scenario.count)), allocated);
+        var failed_status: i32 = undefined;
+        try std.testing.expectEqual(allocated, offheap_free_batch(&addresses, scenario.count, &failed_status));
+    }
+};
+
+test "faults: a batch whose Nth mapping fails frees the blocks it already allocated, in every region tier" {
+    // Mapped blocks: one mapping each (the thread's stash is trimmed between runs).
+    const mapped = try fault_sweep.sweep(.map, BatchScenario{ .size = 100 << 10, .count = 8 }, BatchScenario.run, .{});
+    try std.testing.expectEqual(@as(u32, 8), mapped.calls);
+    try std.testing.expectEqual(@as(u32, 8), mapped.failed_runs);
+    _ = try fault_sweep.sweep(.map, BatchScenario{ .size = 100 << 10, .count = 8 }, BatchScenario.run, .{ .every = 3 });
+    _ = try fault_sweep.sweep(.map, BatchScenario{ .size = 100 << 10, .count = 8 }, BatchScenario.run, .{ .every = 1 });
+    // Huge blocks: a placeholder each and hugetlb attempts, which fall back to THP.
+    const huge_batch = try fault_sweep.sweep(.map, BatchScenario{ .size = 3 << 20, .count = 4 }, BatchScenario.run, .{ .must_fail = false });
+    try std.testing.expect(huge_batch.calls >= 4);
+    try std.testing.expectEqual(@as(u32, 4), huge_batch.failed_runs);
+    // Small blocks come from pages the thread heap already holds: no OS call to fail.
+    const small = try fault_sweep.sweep(.map, BatchScenario{ .size = 64, .count = 8 }, BatchScenario.run, .{});
+    try std.testing.expectEqual(@as(u32, 0), small.calls);
+}
+
+test "faults: alloc_ex with a node rolls back a refused mbind and reports OUT_OF_MEMORY" {
+    const Scenario = struct {
+        fn run(node: i32) !void {
+            const address = offheap_alloc_ex(1 << 20, 0, @bitCast(AllocFlags{ .zero = true }), node);
+            if (address == failure(error.OutOfMemory)) return error.OutOfMemory;
+            try std.testing.expect(address > 0);
+            try std.testing.expectEqual(@as(i32, 2), offheap_free(address));
+        }
+    };
+    const report = try fault_sweep.sweep(.bind, @as(i32, @intCast(numa.currentNode())), Scenario.run, .{});
+    try std.testing.expectEqual(@as(u32, 1), report.calls);
+    try std.testing.expectEqual(@as(u32, 1), report.failed_runs);
+}

@@ -192,11 +192,61 @@ test "a hugetlb attempt never leaves the region's range free for another thread'
     defer race_hook = null;
     const mapping = try map(3 << 20, .auto, false);
     const racer_len = mapping.mapped_bytes;
-    defer if (Racer.landed != 0 and Racer.landed != mapping.base) os.unmap(@ptrFromInt(Racer.landed), racer_len);
+    // Unmapped as it was mapped, behind the OS layer's back, so its counters stay balanced.
+    defer if (Racer.landed != 0 and Racer.landed != mapping.base) {
+        _ = linux.munmap(@ptrFromInt(Racer.landed), racer_len);
+    };
     defer unmap(mapping);
     // Had the range been free, the racing mapping would sit inside the region, and the region's own
     // pages would then replace (zero) the other thread's data.
     try std.testing.expect(Racer.landed != 0);
     try std.testing.expect(Racer.landed + racer_len <= mapping.base or Racer.landed >= mapping.base + mapping.mapped_bytes);
     try std.testing.expectEqual(@as(u8, 0xA5), @as(*u8, @ptrFromInt(Racer.landed)).*);
+}
+
+const fault_sweep = @import("fault_sweep.zig");
+
+const MapScenario = struct {
+    size_bytes: usize,
+    mode: Mode,
+    collapse: bool = false,
+
+    fn run(scenario: MapScenario) !void {
+        const mapping = try map(scenario.size_bytes, scenario.mode, scenario.collapse);
+        unmap(mapping);
+    }
+};
+
+test "faults: when the hugetlb mapping fails the placeholder becomes THP; when the placeholder fails nothing is left" {
+    forgetFailures();
+    // Call 1 is the placeholder, call 2 the hugetlb pages.
+    os.faults.arm(.map, .{ .nth = 2 });
+    const fallback = try map(3 << 20, .auto, false);
+    os.faults.disarm(.map);
+    try std.testing.expectEqual(Backing.thp, fallback.backing);
+    try std.testing.expect(recentlyFailed(&failed_2m_at_ns)); // remembered: not retried at once
+    unmap(fallback);
+    forgetFailures();
+    const mapped_before = os.mapped_bytes.load(.monotonic);
+    os.faults.arm(.map, .{ .nth = 1 });
+    try std.testing.expectError(error.OutOfMemory, map(3 << 20, .auto, false));
+    os.faults.disarm(.map);
+    try std.testing.expectEqual(mapped_before, os.mapped_bytes.load(.monotonic));
+}
+
+test "faults: every map and advise call down the ladder (1 GiB, 2 MiB, THP, collapse, never) rolls back" {
+    const scenarios = [_]MapScenario{
+        // 1 GiB of address space, never touched: a 1 GiB hugetlb attempt, then the 2 MiB ladder.
+        .{ .size_bytes = page_1g_bytes, .mode = .auto },
+        .{ .size_bytes = 5 << 20, .mode = .auto, .collapse = true },
+        .{ .size_bytes = 3 << 20, .mode = .never },
+    };
+    for (scenarios) |scenario| {
+        const maps = try fault_sweep.sweep(.map, scenario, MapScenario.run, .{ .must_fail = false });
+        try std.testing.expect(maps.failed_runs >= 1);
+        _ = try fault_sweep.sweep(.map, scenario, MapScenario.run, .{ .must_fail = false, .every = 1 });
+        const advice = try fault_sweep.sweep(.advise, scenario, MapScenario.run, .{ .must_fail = false });
+        try std.testing.expect(advice.calls >= 1);
+        try std.testing.expectEqual(@as(u32, 0), advice.failed_runs);
+    }
 }

@@ -83,7 +83,8 @@ pub fn alloc(heap: *thread_heap.ThreadHeap, request: Request, tier: Tier) Error!
     }
     if (fresh) region = try mapRegion(request, tier, bin);
     region.owner_heap = @intFromPtr(heap);
-    errdefer _ = free(heap, region) catch {};
+    // Never counted as allocated, so it must not be counted as freed either.
+    errdefer giveBack(heap, region);
     if (request.zero and !fresh) @memset(@as([*]u8, @ptrFromInt(region.base))[0..request.size_bytes], 0);
     if (request.advice != .none) try adviseRegion(region, request.advice);
     heap.counters.countAlloc(tier, region.mapped_bytes);
@@ -132,13 +133,24 @@ pub fn free(heap: *thread_heap.ThreadHeap, region: *Region) Error!Tier {
     const mapped_bytes = region.mapped_bytes;
     const release_now = try region_zig.markFreed(region);
     heap.counters.countFree(tier, mapped_bytes);
-    if (release_now) {
-        // Only the heap that handed the region out stashes it: a region freed by another thread
-        // goes to the global cache, where its allocating thread can find it again.
-        const own = region.owner_heap == @intFromPtr(heap);
-        if (!(own and heap.stash.put(region, &heap.counters))) region_zig.release(region);
-    }
+    if (release_now) stashOrRelease(heap, region);
     return tier;
+}
+
+/// Only the heap that handed the region out stashes it: a region freed by another thread goes to
+/// the global cache, where its allocating thread can find it again.
+fn stashOrRelease(heap: *thread_heap.ThreadHeap, region: *Region) void {
+    const own = region.owner_heap == @intFromPtr(heap);
+    if (!(own and heap.stash.put(region, &heap.counters))) region_zig.release(region);
+}
+
+/// Undoes an allocation that failed after its region was taken or mapped (the advice was refused):
+/// the region was never handed out, so nothing else can pin or free it, and it was never counted.
+fn giveBack(heap: *thread_heap.ThreadHeap, region: *Region) void {
+    assert(region.pinCount() == 0);
+    const release_now = region_zig.markFreed(region) catch unreachable;
+    assert(release_now);
+    stashOrRelease(heap, region);
 }
 
 /// Frees a region that views (possibly in other Workers) still pin: it becomes a zombie that stays
@@ -195,3 +207,85 @@ test "huge cache bins sit above every bin of the mapped tier" {
     try std.testing.expectEqual(@as(?region_cache.Bin, null), hugeCacheBin(.{ .size_bytes = 8 << 20, .collapse = true }));
 }
 
+
+const fault_sweep = @import("fault_sweep.zig");
+
+/// One allocation with `request`, touched and freed: the unit the fault sweeps below repeat.
+fn allocTouchFree(request: Request) !void {
+    const address = try heap_zig.alloc(request);
+    @as(*u8, @ptrFromInt(address)).* = 1;
+    _ = try heap_zig.free(address);
+}
+
+test "faults: every map and mbind call of a placed region rolls back, in both tiers and every policy" {
+    const node = numa.currentNode();
+    const placements = [_]numa.Placement{
+        .{ .mode = .bind, .node = node }, .{ .mode = .interleave }, .{ .mode = .preferred }, .{ .mode = .local },
+    };
+    for ([_]usize{ 100 << 10, 3 << 20 }) |size_bytes| {
+        for (placements) |placement| {
+            const request: Request = .{ .size_bytes = size_bytes, .placement = placement };
+            // A placed region is mapped exactly: the placeholder, then (huge) a hugetlb attempt,
+            // whose failure falls back to THP rather than failing the allocation.
+            const maps = try fault_sweep.sweep(.map, request, allocTouchFree, .{ .must_fail = false });
+            try std.testing.expectEqual(@as(u32, if (size_bytes > 2 << 20) 2 else 1), maps.calls);
+            try std.testing.expectEqual(@as(u32, 1), maps.failed_runs);
+            const binds = try fault_sweep.sweep(.bind, request, allocTouchFree, .{});
+            try std.testing.expectEqual(@as(u32, 1), binds.calls);
+            try std.testing.expectEqual(@as(u32, 1), binds.failed_runs);
+        }
+    }
+}
+
+test "faults: refused advice gives the region back uncounted, fresh or from the stash" {
+    const Scenario = struct {
+        /// A fresh region with advice, freed (its advice is reset), then the same region again
+        /// from the thread's stash with advice.
+        fn run(advice: Advice) !void {
+            try allocTouchFree(.{ .size_bytes = 100 << 10, .advice = advice });
+            try allocTouchFree(.{ .size_bytes = 100 << 10, .advice = advice });
+        }
+    };
+    const report = try fault_sweep.sweep(.advise, Advice.sequential, Scenario.run, .{ .must_fail = false });
+    // Advice and reset, twice; a refused reset is ignored (the region is only slower).
+    try std.testing.expectEqual(@as(u32, 4), report.calls);
+    try std.testing.expectEqual(@as(u32, 2), report.failed_runs);
+    const every = try fault_sweep.sweep(.advise, Advice.random, Scenario.run, .{ .must_fail = false, .every = 1 });
+    try std.testing.expectEqual(@as(u32, 4), every.calls);
+}
+
+test "faults: a cached huge region, a never-huge one and a collapsed one roll back every map and advise" {
+    const requests = [_]Request{
+        .{ .size_bytes = 3 << 20 },
+        .{ .size_bytes = 5 << 20, .huge_mode = .never },
+        .{ .size_bytes = 3 << 20, .collapse = true },
+        .{ .size_bytes = 200 << 10, .huge_mode = .always },
+    };
+    for (requests) |request| {
+        const maps = try fault_sweep.sweep(.map, request, allocTouchFree, .{ .must_fail = false });
+        try std.testing.expect(maps.calls >= 1);
+        // The placeholder's failure fails the allocation; a hugetlb attempt's falls back.
+        try std.testing.expectEqual(@as(u32, 1), maps.failed_runs);
+        // Hugepage advice is best effort: refused, the region is only slower.
+        const advice = try fault_sweep.sweep(.advise, request, allocTouchFree, .{ .must_fail = false });
+        try std.testing.expectEqual(@as(u32, 0), advice.failed_runs);
+        _ = try fault_sweep.sweep(.map, request, allocTouchFree, .{ .must_fail = false, .every = 1 });
+    }
+}
+
+test "faults: a miss that cannot map leaves the region cache and the stash as they were" {
+    const Scenario = struct {
+        fn run(size_bytes: usize) !void {
+            const first = try heap_zig.alloc(.{ .size_bytes = size_bytes });
+            _ = try heap_zig.free(first); // stashed
+            const again = try heap_zig.alloc(.{ .size_bytes = size_bytes }); // a stash hit: no map
+            try std.testing.expectEqual(first, again);
+            defer _ = heap_zig.free(again) catch unreachable;
+            const second = try heap_zig.alloc(.{ .size_bytes = size_bytes }); // a miss: mapped
+            _ = try heap_zig.free(second);
+        }
+    };
+    const report = try fault_sweep.sweep(.map, @as(usize, 64 << 10), Scenario.run, .{});
+    try std.testing.expectEqual(@as(u32, 2), report.calls);
+    try std.testing.expectEqual(@as(u32, 2), report.failed_runs);
+}

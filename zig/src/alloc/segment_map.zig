@@ -106,3 +106,51 @@ test "publish, lookup and retract cover exactly the chunks of a range" {
     try std.testing.expectEqual(Kind.none, lookup(base + chunk_bytes).kind);
     try std.testing.expectEqual(Kind.none, lookup(os.address_limit + 5).kind);
 }
+
+const fuzz = @import("../support/fuzz.zig");
+
+/// A stretch of address space no test maps: the fuzz test publishes fake entries there only.
+const fuzz_base: usize = 0x5000_0000_0000;
+const fuzz_chunks = 64;
+
+/// Publishes and retracts random ranges of `fuzz_base`'s chunks against a model (one value per
+/// chunk, 0 for none): every lookup of any byte, and the chunks just outside, must agree with it;
+/// encode and decode round-trip every value.
+fn fuzzPublishLookup(_: void, smith: *fuzz.Smith) !void {
+    var model: [fuzz_chunks]usize = @splat(0);
+    defer for (model, 0..) |value, chunk| if (value != 0) retract(fuzz_base + chunk * chunk_bytes, chunk_bytes);
+    for (0..fuzz.operations_max) |_| {
+        if (smith.eos()) break;
+        const first = smith.value(u64) % fuzz_chunks;
+        const count = smith.value(u64) % @min(8, fuzz_chunks - first) + 1;
+        const range = model[first..][0..count];
+        const start = fuzz_base + first * chunk_bytes;
+        if (std.mem.allEqual(usize, range, 0)) {
+            const kind: Kind = if (smith.value(u64) % 2 == 0) .segment else .region;
+            const pointer = (smith.value(u64) % os.address_limit) & ~@as(usize, 0b11);
+            const value = encode(kind, pointer);
+            try std.testing.expectEqual(Entry{ .kind = kind, .pointer = pointer }, decode(value));
+            try publish(start, count * chunk_bytes, value);
+            @memset(range, value);
+        } else if (range[0] != 0) {
+            // Retract the whole published range that starts at `first`'s chunk.
+            var length: usize = 1;
+            while (first + length < fuzz_chunks and model[first + length] == range[0]) length += 1;
+            retract(start, length * chunk_bytes);
+            @memset(model[first..][0..length], 0);
+        }
+        const probe = smith.value(u64) % (fuzz_chunks * chunk_bytes);
+        const expected = model[probe / chunk_bytes];
+        const entry = lookup(fuzz_base + probe);
+        try std.testing.expectEqual(decode(expected), entry);
+    }
+    try std.testing.expectEqual(Kind.none, lookup(fuzz_base - 1).kind);
+    try std.testing.expectEqual(Kind.none, lookup(fuzz_base + fuzz_chunks * chunk_bytes).kind);
+}
+
+test "fuzz: segment map publish, lookup and retract agree with a model of every chunk" {
+    try fuzz.run({}, fuzzPublishLookup, &.{
+        fuzz.values(&.{ 0, 3, 0, 0x1000, 5, 0, 0, 0, 0, 0 }),
+        fuzz.values(&.{ 10, 7, 1, 0x7fff_ffff_fff0, 40 << 22, 10, 0, 0, 0, 10 << 22 }),
+    });
+}

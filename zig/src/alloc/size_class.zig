@@ -119,3 +119,31 @@ test "alignment picks a class that is a multiple of it" {
     try std.testing.expectEqual(@as(?u8, null), classFor(medium_bytes_max + 1, 16));
     try std.testing.expectEqual(@as(?u8, null), classFor(16, 32768));
 }
+
+const fuzz = @import("../support/fuzz.zig");
+
+/// The smallest class at least `size_bytes` and a multiple of `alignment_bytes`, by a plain scan.
+fn classByScan(size_bytes: usize, alignment_bytes: usize) ?u8 {
+    for (sizes, 0..) |size, class| {
+        if (size >= size_bytes and size % alignment_bytes == 0) return @intCast(class);
+    }
+    return null;
+}
+
+fn fuzzClassFor(_: void, smith: *fuzz.Smith) !void {
+    for (0..fuzz.operations_max) |_| {
+        if (smith.eos()) break;
+        const raw = smith.value(u64);
+        // Mostly sizes of the two tiers, sometimes anything up to 2^46.
+        const size_bytes: usize = if ((raw & 1) == 0) (raw >> 1) % (medium_bytes_max + 64) + 1 else (raw >> 1) % (1 << 46) + 1;
+        const alignment_bytes = @as(usize, 1) << @intCast(smith.value(u64) % 17);
+        try std.testing.expectEqual(classByScan(size_bytes, alignment_bytes), classFor(size_bytes, alignment_bytes));
+    }
+}
+
+test "fuzz: classFor maps every size and alignment to the smallest class that holds it at that alignment" {
+    try fuzz.run({}, fuzzClassFor, &.{
+        fuzz.values(&.{ 0, 0, 1 << 1, 4, 1023 << 1, 5, (16 << 10) << 1, 12, (16 << 10) << 1, 14 }),
+        fuzz.values(&.{ 2047 << 1, 16, 129 << 1, 6, 1 << 1 | 1, 0, ((16 << 10) + 1) << 1, 4 }),
+    });
+}

@@ -281,3 +281,41 @@ test "a heap hands out distinct, class-aligned blocks and reuses freed ones" {
     heap.freeLocal(located.page, again);
     try std.testing.expectError(error.DoubleFree, Segment.of(again).locate(again));
 }
+
+const fault_sweep = @import("fault_sweep.zig");
+const segment_map = @import("segment_map.zig");
+
+/// A heap of the test's own (not registered, so no other thread adopts it) that fills three
+/// segments with 16 KiB blocks, frees them, and unmaps its segments (which a real heap never does).
+/// A failed segment mapping must leave the heap able to free what it handed out.
+fn fillSegments(class: u8) !void {
+    var heap: ThreadHeap = .{ .ownership = .initActive(os.currentTid()) };
+    defer {
+        while (heap.segments) |segment| {
+            heap.segments = segment.next;
+            segment_map.retract(@intFromPtr(segment), segment_zig.segment_bytes);
+            os.unmap(@ptrCast(@alignCast(segment)), segment_zig.segment_bytes);
+            _ = stats.global.segments_mapped.fetchSub(1, .monotonic);
+            _ = stats.global.segment_bytes_mapped.fetchSub(segment_zig.segment_bytes, .monotonic);
+        }
+    }
+    const per_segment = (segment_zig.pages_per_segment - 1) * (segment_zig.page_bytes / size_class.blockBytes(class));
+    var blocks: [3 * 252]usize = undefined;
+    comptime assert(blocks.len == 3 * (segment_zig.pages_per_segment - 1) * 4);
+    assert(per_segment * 3 == blocks.len);
+    var allocated: usize = 0;
+    defer for (blocks[0..allocated]) |block| heap.freeLocal((Segment.of(block).locate(block) catch unreachable).page, block);
+    while (allocated < blocks.len) : (allocated += 1) blocks[allocated] = try heap.alloc(class);
+    var segments: usize = 0;
+    var next = heap.segments;
+    while (next) |segment| : (next = segment.next) segments += 1;
+    try std.testing.expectEqual(@as(usize, 3), segments);
+}
+
+test "faults: a segment that cannot be mapped fails the block, and the heap frees what it handed out" {
+    const class = size_class.classFor(16 << 10, 16).?;
+    const report = try fault_sweep.sweep(.map, class, fillSegments, .{});
+    try std.testing.expectEqual(@as(u32, 3), report.calls);
+    try std.testing.expectEqual(@as(u32, 3), report.failed_runs);
+    _ = try fault_sweep.sweep(.map, class, fillSegments, .{ .every = 1 });
+}

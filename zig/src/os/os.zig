@@ -36,6 +36,10 @@ pub const MapError = error{OutOfMemory};
 /// cache hit maps nothing. Slow-path only, so atomic.
 pub var map_calls: std.atomic.Value(u64) = .init(0);
 pub var unmap_calls: std.atomic.Value(u64) = .init(0);
+/// Bytes mapped through this layer and not yet unmapped (a mapping moved by `remapOnto` counts
+/// once, at its destination): what the fault-injection sweeps compare before and after a scenario
+/// to prove that nothing leaked. Slow-path only, like the call counters.
+pub var mapped_bytes: std.atomic.Value(u64) = .init(0);
 
 /// The pages behind a mapping: ordinary pages (which THP may still back), or hugetlb pages of one size.
 pub const PageKind = enum { normal, hugetlb_2m, hugetlb_1g };
@@ -50,9 +54,11 @@ pub const MapOptions = struct {
 pub fn map(len_bytes: usize, options: MapOptions) MapError![*]align(page_size_bytes) u8 {
     assert(len_bytes > 0);
     assert(len_bytes % page_size_bytes == 0);
+    if (faults.inject(.map)) return error.OutOfMemory;
     const address = try platform.memory.map(len_bytes, options);
     assert(address % page_size_bytes == 0);
     _ = map_calls.fetchAdd(1, .monotonic);
+    _ = mapped_bytes.fetchAdd(len_bytes, .monotonic);
     if (address + len_bytes > address_limit) {
         unmap(@ptrFromInt(address), len_bytes);
         return error.OutOfMemory;
@@ -87,6 +93,8 @@ pub fn remapOnto(source: [*]align(page_size_bytes) u8, len_bytes: usize, destina
     assert(destination % page_size_bytes == 0);
     assert(len_bytes % page_size_bytes == 0);
     try platform.memory.remapOnto(@intFromPtr(source), len_bytes, destination);
+    // The destination's pages were replaced, so only one of the two mappings remains.
+    _ = mapped_bytes.fetchSub(len_bytes, .monotonic);
 }
 
 /// Gives [ptr, ptr + len_bytes), part of a mapping the caller owns, fresh zero pages in place: the
@@ -103,6 +111,7 @@ pub fn unmap(ptr: [*]align(page_size_bytes) u8, len_bytes: usize) void {
     assert(len_bytes % page_size_bytes == 0);
     platform.memory.unmap(@intFromPtr(ptr), len_bytes);
     _ = unmap_calls.fetchAdd(1, .monotonic);
+    _ = mapped_bytes.fetchSub(len_bytes, .monotonic);
 }
 
 /// What a range of pages may be advised (madvise on Linux).
@@ -124,6 +133,7 @@ pub const AdviseError = error{Unsupported};
 
 pub fn advise(ptr: [*]align(page_size_bytes) u8, len_bytes: usize, advice: Advice) AdviseError!void {
     assert(len_bytes > 0);
+    if (faults.inject(.advise)) return error.Unsupported;
     try platform.memory.advise(@intFromPtr(ptr), len_bytes, advice);
 }
 
@@ -190,6 +200,7 @@ pub fn bindMemory(address: usize, len_bytes: usize, policy: MemoryPolicy, mask: 
     assert(len_bytes > 0);
     assert(policy != .default);
     assert((mask == null) == (policy == .local));
+    if (faults.inject(.bind)) return error.OutOfMemory;
     try platform.numa.bind(address, len_bytes, policy, mask);
 }
 
@@ -202,6 +213,77 @@ pub fn nodeOfPage(address: usize) PolicyError!u32 {
 pub fn policyOfPage(address: usize) PolicyError!MemoryPolicy {
     return platform.numa.policyOfPage(address);
 }
+
+// ---- Fault injection (tests only) ---------------------------------------------------------------
+
+/// The calls a test can make fail, each with the error the kernel's most likely failure gives:
+/// `map` (every `map`, so every `mapAligned` and hugetlb attempt) fails with OutOfMemory, `advise`
+/// with Unsupported, `bind` (mbind) with OutOfMemory.
+pub const Fault = enum(u2) { map = 0, advise = 1, bind = 2 };
+
+/// Which calls of one kind fail, counted from 1 since `faults.arm`.
+pub const FaultPlan = struct {
+    /// The first call that fails; 0 fails none (the calls are only counted).
+    nth: u32,
+    /// 0: call `nth` alone fails. K >= 1: calls nth + K, nth + 2K, ... fail too (1: every call
+    /// from `nth` on).
+    every: u32 = 0,
+};
+
+/// A test-only hook, in the manner of `std.testing.FailingAllocator` but for the OS calls: arm it
+/// to make the Nth map, advise or bind call fail, and every rollback path above this layer can be
+/// exercised (see alloc/fault_sweep.zig). It exists only when `builtin.is_test`: in the library
+/// (any optimize mode) `enabled` is comptime false, the state is `void`, and `inject` folds to
+/// `false`, so the shipped code has no load, no branch and no symbol of it. A runtime switch (one
+/// relaxed load per call) would have let the TypeScript tests arm it through an export, but every
+/// export is public ABI (test/abi_exports.test.ts), and the Zig tests already drive the same paths
+/// through the exports in-process.
+pub const faults = struct {
+    pub const enabled = builtin.is_test;
+
+    const Slot = struct {
+        calls: std.atomic.Value(u32) = .init(0),
+        injected: std.atomic.Value(u32) = .init(0),
+        plan: FaultPlan = .{ .nth = 0 },
+    };
+    var slots: if (enabled) [3]Slot else void = if (enabled) @splat(.{}) else {};
+
+    /// Counts calls of `fault` from now on, and fails those `plan` names.
+    pub fn arm(fault: Fault, plan: FaultPlan) void {
+        comptime assert(enabled);
+        slots[@backingInt(fault)] = .{ .plan = plan };
+    }
+
+    /// Stops failing calls of `fault` (they are still counted).
+    pub fn disarm(fault: Fault) void {
+        comptime assert(enabled);
+        slots[@backingInt(fault)].plan = .{ .nth = 0 };
+    }
+
+    /// Calls of `fault` since it was last armed, failed or not.
+    pub fn calls(fault: Fault) u32 {
+        comptime assert(enabled);
+        return slots[@backingInt(fault)].calls.load(.monotonic);
+    }
+
+    /// Calls of `fault` failed on purpose since it was last armed.
+    pub fn injected(fault: Fault) u32 {
+        comptime assert(enabled);
+        return slots[@backingInt(fault)].injected.load(.monotonic);
+    }
+
+    /// Counts one call of `fault`; true when the plan says it fails.
+    inline fn inject(fault: Fault) bool {
+        if (!enabled) return false;
+        const slot = &slots[@backingInt(fault)];
+        const call = slot.calls.fetchAdd(1, .monotonic) + 1;
+        const plan = slot.plan;
+        if (plan.nth == 0 or call < plan.nth) return false;
+        const fails = call == plan.nth or (plan.every > 0 and (call - plan.nth) % plan.every == 0);
+        if (fails) _ = slot.injected.fetchAdd(1, .monotonic);
+        return fails;
+    }
+};
 
 // ---- Threads -----------------------------------------------------------------------------------
 
@@ -283,6 +365,40 @@ test "advise rejects nothing it documents, and collapse may be unsupported" {
     defer unmap(ptr, page_size_bytes * 4);
     try advise(ptr, page_size_bytes * 4, .sequential);
     try advise(ptr, page_size_bytes * 4, .free);
+}
+
+test "an armed fault fails exactly the calls its plan names, and only those" {
+    const len_bytes = page_size_bytes * 2;
+    const mapped_before = mapped_bytes.load(.monotonic);
+    faults.arm(.map, .{ .nth = 2, .every = 3 });
+    defer faults.disarm(.map);
+    var outcomes: [8]bool = undefined;
+    for (&outcomes) |*outcome| {
+        if (map(len_bytes, .{})) |memory| {
+            outcome.* = true;
+            unmap(memory, len_bytes);
+        } else |err| {
+            try std.testing.expectEqual(error.OutOfMemory, err);
+            outcome.* = false;
+        }
+    }
+    try std.testing.expectEqual([8]bool{ true, false, true, true, false, true, true, false }, outcomes);
+    try std.testing.expectEqual(@as(u32, 8), faults.calls(.map));
+    try std.testing.expectEqual(@as(u32, 3), faults.injected(.map));
+    try std.testing.expectEqual(mapped_before, mapped_bytes.load(.monotonic));
+    faults.disarm(.map);
+    const memory = try map(len_bytes, .{});
+    faults.arm(.advise, .{ .nth = 1 });
+    defer faults.disarm(.advise);
+    try std.testing.expectError(error.Unsupported, advise(memory, len_bytes, .normal));
+    try advise(memory, len_bytes, .normal);
+    faults.arm(.bind, .{ .nth = 1, .every = 1 });
+    defer faults.disarm(.bind);
+    try std.testing.expectError(error.OutOfMemory, bindMemory(@intFromPtr(memory), len_bytes, .local, null));
+    try std.testing.expectError(error.OutOfMemory, bindMemory(@intFromPtr(memory), len_bytes, .local, null));
+    try std.testing.expectEqual(@as(u32, 2), faults.injected(.bind));
+    unmap(memory, len_bytes);
+    try std.testing.expectEqual(mapped_before, mapped_bytes.load(.monotonic));
 }
 
 test "the clocks move forward" {
