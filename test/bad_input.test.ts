@@ -129,3 +129,17 @@ test("view() rejects ranges that run past their mapping and lengths that are not
   assert.throws(() => heap.view(address, -1), RangeError);
   heap.freeRaw(address);
 });
+
+test("allocRaw refuses an alignment that is not an integer, and a size that is not a number, before the FFI", () => {
+  // Found by the fuzzer (seed 1): Deno's FFI threw its own "Invalid FFI u32 type" TypeError for a
+  // NaN alignment, and Bun's truncated 0.5 to 0 (the default) and allocated.
+  for (const align of [NaN, 0.5, 1.5, -8, 2 ** 32]) {
+    assert.throws(() => heap.allocRaw(64, align), (e: unknown) => e instanceof RangeError && e.message.includes("align"), `align ${align}`);
+  }
+  // Found by the fuzzer under Bun (seed 1): a BigInt size was converted and allocated.
+  const live = heap.stats().tiers.small.liveBytes;
+  for (const size of [12n, "12", null, undefined, {}]) {
+    assert.throws(() => heap.allocRaw(size as unknown as number), TypeError, `size ${String(size)}`);
+  }
+  assert.equal(heap.stats().tiers.small.liveBytes, live);
+});

@@ -113,3 +113,17 @@ test("a region is bounded by its mapping: interior ranges work, one byte past is
     expectCode("USE_AFTER_FREE", () => call({ address: address + 64 }, 1), `${name} freed region`);
   }
 });
+
+test("an address that is not an integer from 1 to 2^47 - 1 is a RangeError for every call, streamSum too", () => {
+  // Found by the fuzzer (seed 1): streamSum passed { address: NaN } to the library and threw
+  // OffheapError INVALID_ARGUMENT, where many, topK and cross throw a RangeError naming the address.
+  for (const address of [NaN, 0, -4096, 1.5, 2 ** 47, Infinity]) {
+    for (const [name, call] of Object.entries(CALLS)) {
+      assert.throws(
+        () => call({ address, byteLength: 64 }, 1),
+        (e: unknown) => e instanceof RangeError && e.message.includes("address"),
+        `${name} at ${address}`,
+      );
+    }
+  }
+});

@@ -14,6 +14,10 @@ import { checkAlign } from "./options.ts";
 
 /** `heap.allocRaw`: the address, or the most precise error for a refusal. */
 export function allocRaw(size: number, align = 0): number {
+  // Both cross the FFI, so each must be the number it claims before the call: the alignment a u32
+  // (Deno's FFI throws its own TypeError for NaN or a fraction, Bun's truncates 0.5 to the default)
+  // and the size a number (Bun converts a BigInt or a numeric string and allocates).
+  if ((align >>> 0) !== align || typeof size !== "number") return allocFailure(size, align, 0);
   const address = nativeAlloc(size, align);
   if (address > 0) return address;
   return allocFailure(size, align, address);

@@ -12,6 +12,8 @@ import { BINARY, elementCodeOf, ELEMENTS, type Metric, METRICS } from "./element
 export const DIM_MAX = 65536;
 /** The largest k of a top-k selection. */
 export const K_MAX = 1024;
+/** The largest address: the allocator keeps every mapping below 2^47. */
+export const ADDRESS_MAX = 2 ** 47 - 1;
 /** The largest row count or stride. */
 export const U32_MAX = 2 ** 32 - 1;
 

@@ -14,7 +14,7 @@ import { nativeScoreF32 } from "../ffi/hot.ts";
 import type { Native } from "../ffi/symbols.ts";
 import { describe, nativeFailure, OffheapError } from "../errors.ts";
 import { F16, F32, I8, METRICS, type VectorArray } from "./elements.ts";
-import { DIM_MAX, expectDim, expectIntegerIn, expectK, expectSameType, expectVector, kindOf, U32_MAX } from "./checks.ts";
+import { ADDRESS_MAX, DIM_MAX, expectDim, expectIntegerIn, expectK, expectSameType, expectVector, kindOf, U32_MAX } from "./checks.ts";
 import { type CrossOptions, expectOut, type Matrix, type MatrixAddress, type Scan, scanOf, type ScanOptions } from "./scan.ts";
 
 /** The best rows of a search, best first. */
@@ -187,6 +187,8 @@ export function streamSum(matrix: MatrixAddress | Float32Array, count?: number):
     throw new TypeError(`Cannot ${action}: data must be a Float32Array or off-heap memory ({ address }), got ${kindOf(matrix)}`);
   }
   if (matrix.freed === true) throw new OffheapError("USE_AFTER_FREE", `Cannot ${action}: the memory at ${matrix.address} was already freed`);
+  // The same rule as a scan's matrix.address (scan.ts): an address is an integer below 2^47.
+  expectIntegerIn(action, "data.address", matrix.address, 1, ADDRESS_MAX);
   const fits = matrix.byteLength === undefined ? U32_MAX : Math.min(U32_MAX, Math.floor(matrix.byteLength / 4));
   const length = count ?? (matrix.byteLength === undefined ? undefined : fits);
   expectIntegerIn(action, "count", length, 0, fits);

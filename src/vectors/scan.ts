@@ -9,7 +9,7 @@ import { OffheapError } from "../errors.ts";
 import { ELEMENTS, type Metric, type VectorArray } from "./elements.ts";
 // deno-lint-ignore no-unused-vars -- referenced by the {@linkcode Vectors.many} links below
 import type { Vectors } from "./vectors.ts";
-import { expectDim, expectIntegerIn, expectSameType, expectVector, kindOf, metricCode, U32_MAX } from "./checks.ts";
+import { ADDRESS_MAX, expectDim, expectIntegerIn, expectSameType, expectVector, kindOf, metricCode, U32_MAX } from "./checks.ts";
 
 /** Off-heap rows given by address, such as an `OffheapBuffer`. */
 export interface MatrixAddress {
@@ -71,7 +71,7 @@ export function scanOf(action: string, query: unknown, matrix: unknown, options:
     if (ref.freed === true) {
       throw new OffheapError("USE_AFTER_FREE", `Cannot ${action}: the matrix at ${ref.address} was already freed`);
     }
-    address = expectIntegerIn(action, "matrix.address", ref.address, 1, 2 ** 47 - 1);
+    address = expectIntegerIn(action, "matrix.address", ref.address, 1, ADDRESS_MAX);
     if (ref.byteLength !== undefined) available = Math.floor(ref.byteLength / ELEMENTS[code].bytes);
   } else {
     throw new TypeError(
