@@ -267,7 +267,8 @@ const lower = LEVEL_ORDER.slice(0, Math.max(0, LEVEL_ORDER.indexOf(natural)));
 test(
   `every vectors and VectorStore test passes again at the lower CPU levels (${lower.join(", ") || "none"})`,
   () => {
-    const files = ["vectors.test.ts", "vector_store.test.ts"].map((name) => fileURLToPath(new URL(name, import.meta.url)));
+    const files = ["vectors.test.ts", "vectors_accuracy.test.ts", "vector_store.test.ts"]
+      .map((name) => fileURLToPath(new URL(name, import.meta.url)));
     for (const level of lower) {
       const args = runtime === "deno" ? ["test", "-A", "--no-check", ...files] : ["test", "--timeout", "120000", ...files];
       const child = spawnSync(process.execPath, args, {

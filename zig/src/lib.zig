@@ -67,7 +67,9 @@ test {
     _ = @import("simd/dispatch.zig");
     _ = @import("simd/metric.zig");
     _ = @import("simd/half.zig");
+    _ = @import("simd/magnitude.zig");
     _ = @import("simd/batch.zig");
     _ = @import("simd/kernels_test.zig");
+    _ = @import("simd/accuracy_test.zig");
     _ = @import("simd/topk.zig");
 }

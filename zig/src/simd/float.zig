@@ -1,6 +1,19 @@
-//! The f32 and f16 pair kernels: dot, squared L2 and cosine, accumulated in f32 lanes. Four
-//! independent accumulators per sum hide FMA latency and split a long vector into many short
-//! partial sums, which keeps the rounding error well inside 1e-5 relative for dims up to 4096.
+//! The f32 and f16 pair kernels: dot, squared L2 and cosine.
+//!
+//! Accuracy policy (README "Accuracy"): two f32 vectors are accumulated in f64. Each f32 lane is
+//! widened to f64 and multiplied and added there (FMA where the CPU has it), as NumKong does. A
+//! product of two f32 values is exact in f64, and no f32 input can overflow or underflow an f64
+//! sum, so the only errors are the f64 additions (at most about (dim / (lanes · unroll) + log2 of
+//! the accumulator count) · 2^-53 of the sum of |terms|) and the final rounding to f32: on
+//! well-conditioned inputs the result is within 1 ULP of the exact score rounded to f32, at every
+//! CPU level. A vector that is read from memory at ~26 GB/s leaves the core time for the extra
+//! conversions; the f64 lanes are split over enough accumulators to hide the FMA latency.
+//!
+//! f16 operands keep f32 accumulators: a product of two binary16 values is exact in f32 (11 + 11
+//! significant bits, exponents from 2^-48 to 2^32), so only the additions round, with the bound
+//! above at 2^-24 instead of 2^-53 (documented in the README). The f16 scans read half the bytes of
+//! f32 ones, so f64 lanes there would make them compute-bound.
+//!
 //! Inputs may be unaligned; the tail (dim not a multiple of the vector width) is zero-padded, which
 //! adds nothing to any of the sums.
 const std = @import("std");
@@ -10,17 +23,17 @@ const magnitude = @import("magnitude.zig");
 
 pub const lanes = std.simd.suggestVectorLength(f32) orelse 4;
 const V = @Vector(lanes, f32);
-const unroll = 4;
 
 /// Fused multiply-add where the CPU has it; elsewhere (baseline x86-64) @mulAdd would be a call to
-/// fmaf per vector, so multiply and add separately.
+/// fma per vector, so multiply and add separately. In f64 that loses nothing for dot and cosine: a
+/// product of two f32 values is exact there, so the add rounds once either way.
 const has_fma = switch (builtin.cpu.arch) {
     .x86_64 => builtin.cpu.has(.x86, .fma),
     else => true,
 };
 
-inline fn mulAdd(x: V, y: V, acc: V) V {
-    return if (has_fma) @mulAdd(V, x, y, acc) else x * y + acc;
+inline fn mulAdd(comptime T: type, x: T, y: T, acc: T) T {
+    return if (has_fma) @mulAdd(T, x, y, acc) else x * y + acc;
 }
 
 /// The kernels for vectors `a` of element type `A` and `b` of `B`, each `f32` or `u16` holding
@@ -29,74 +42,76 @@ pub fn Kernels(comptime A: type, comptime B: type) type {
     return struct {
         const Side = Operand(A);
         const Other = Operand(B);
+        /// f64 for two f32 operands (the accuracy policy above), f32 when either is binary16.
+        pub const Accumulator = if (A == f32 and B == f32) f64 else f32;
+        const Lanes = @Vector(lanes, Accumulator);
+
+        /// Independent accumulators per sum. An f64 step is two vectors (one per half of the f32
+        /// vector), so 4 × 2 chains per sum for dot and l2sq; cosine keeps three sums and halves
+        /// the unroll so that its 12 f64 chains stay in registers on AVX2 and SSE2 (16 of them).
+        fn unrollOf(comptime count: usize) usize {
+            return if (Accumulator == f64 and count == 3) 2 else 4;
+        }
+
+        inline fn widen(x: V) Lanes {
+            return if (Accumulator == f32) x else @floatCast(x);
+        }
 
         inline fn sums(
             comptime count: usize,
-            comptime step: fn (*[count]V, V, V) void,
+            comptime step: fn (*[count]Lanes, Lanes, Lanes) void,
             a: [*]const u8,
             b: [*]const u8,
             dim: usize,
-        ) [count]f32 {
-            var acc: [unroll][count]V = @splat(@splat(@splat(0)));
+        ) [count]Accumulator {
+            const unroll = comptime unrollOf(count);
+            var acc: [unroll][count]Lanes = @splat(@splat(@splat(0)));
             var index: usize = 0;
             while (index + lanes * unroll <= dim) : (index += lanes * unroll) {
-                inline for (0..unroll) |u| step(&acc[u], Side.load(a, index + u * lanes), Other.load(b, index + u * lanes));
+                inline for (0..unroll) |u| step(&acc[u], widen(Side.load(a, index + u * lanes)), widen(Other.load(b, index + u * lanes)));
             }
-            while (index + lanes <= dim) : (index += lanes) step(&acc[0], Side.load(a, index), Other.load(b, index));
-            if (index < dim) step(&acc[1], Side.loadTail(a, index, dim - index), Other.loadTail(b, index, dim - index));
-            var result: [count]f32 = undefined;
-            inline for (0..count) |c| result[c] = @reduce(.Add, (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]));
+            while (index + lanes <= dim) : (index += lanes) step(&acc[0], widen(Side.load(a, index)), widen(Other.load(b, index)));
+            if (index < dim) step(&acc[1], widen(Side.loadTail(a, index, dim - index)), widen(Other.loadTail(b, index, dim - index)));
+            var result: [count]Accumulator = undefined;
+            inline for (0..count) |c| {
+                // Pairwise, so the combining adds contribute log2(unroll) roundings, not unroll.
+                comptime var width = unroll;
+                inline while (width > 1) : (width /= 2) {
+                    inline for (0..width / 2) |u| acc[u][c] += acc[u + width / 2][c];
+                }
+                result[c] = @reduce(.Add, acc[0][c]);
+            }
             return result;
         }
 
-        fn stepDot(acc: *[1]V, x: V, y: V) void {
-            acc[0] = mulAdd(x, y, acc[0]);
+        fn stepDot(acc: *[1]Lanes, x: Lanes, y: Lanes) void {
+            acc[0] = mulAdd(Lanes, x, y, acc[0]);
         }
 
-        fn stepL2sq(acc: *[1]V, x: V, y: V) void {
+        fn stepL2sq(acc: *[1]Lanes, x: Lanes, y: Lanes) void {
             const difference = x - y;
-            acc[0] = mulAdd(difference, difference, acc[0]);
+            acc[0] = mulAdd(Lanes, difference, difference, acc[0]);
         }
 
-        fn stepCosine(acc: *[3]V, x: V, y: V) void {
-            acc[0] = mulAdd(x, y, acc[0]);
-            acc[1] = mulAdd(x, x, acc[1]);
-            acc[2] = mulAdd(y, y, acc[2]);
+        fn stepCosine(acc: *[3]Lanes, x: Lanes, y: Lanes) void {
+            acc[0] = mulAdd(Lanes, x, y, acc[0]);
+            acc[1] = mulAdd(Lanes, x, x, acc[1]);
+            acc[2] = mulAdd(Lanes, y, y, acc[2]);
         }
 
-        /// Dot product. Partial sums that overflowed (to infinities of both signs, or NaN) are
-        /// redone in f64, which yields the correctly signed infinity or a finite cancelled result.
+        /// Dot product, rounded once to f32 (±Infinity when the exact sum is beyond f32's range).
         pub inline fn dot(a: [*]const u8, b: [*]const u8, dim: u32) f32 {
-            const result = sums(1, stepDot, a, b, dim)[0];
-            if (std.math.isFinite(result)) return result;
-            return @floatCast(wideSums(a, b, dim)[0]);
+            return @floatCast(sums(1, stepDot, a, b, dim)[0]);
         }
 
         pub inline fn l2sq(a: [*]const u8, b: [*]const u8, dim: u32) f32 {
-            return sums(1, stepL2sq, a, b, dim)[0];
+            return @floatCast(sums(1, stepL2sq, a, b, dim)[0]);
         }
 
-        /// Cosine similarity. When a squared norm left the range where f32 sums are accurate (it
-        /// overflowed, or it is so small that denormal products lost precision), the sums are redone
-        /// in f64, where no f32 input can overflow or underflow.
-        pub inline fn cosine(a: [*]const u8, b: [*]const u8, dim: u32) f32 {
+        /// Cosine similarity in f64, clamped to [−1, 1]; `magnitude.similarityOf` has the rules.
+        pub inline fn cosine(a: [*]const u8, b: [*]const u8, dim: u32) f64 {
             const s = sums(3, stepCosine, a, b, dim);
-            if (magnitude.f32SumsAccurate(s[0], s[1], s[2])) return magnitude.cosineOf(s[0], s[1], s[2]);
-            const wide = wideSums(a, b, dim);
-            return magnitude.cosineOf(wide[0], wide[1], wide[2]);
-        }
-
-        /// dot, |a|² and |b|² in f64, one element at a time: the slow path for extreme magnitudes.
-        fn wideSums(a: [*]const u8, b: [*]const u8, dim: u32) [3]f64 {
-            var s: [3]f64 = @splat(0);
-            for (0..dim) |index| {
-                const x: f64 = Side.scalar(a, index);
-                const y: f64 = Other.scalar(b, index);
-                s[0] += x * y;
-                s[1] += x * x;
-                s[2] += y * y;
-            }
-            return s;
+            return magnitude.similarityOf(s[0], s[1], s[2]);
         }
     };
 }
@@ -118,11 +133,6 @@ fn Operand(comptime Element: type) type {
             var chunk: [lanes]Element = @splat(0);
             @memcpy(std.mem.sliceAsBytes(chunk[0..count]), p[index * element_bytes ..][0 .. count * element_bytes]);
             return if (Element == f32) chunk else half.widen(lanes, chunk);
-        }
-
-        fn scalar(p: [*]const u8, index: usize) f32 {
-            const bits = std.mem.readInt(@Int(.unsigned, element_bytes * 8), p[index * element_bytes ..][0..element_bytes], .little);
-            return if (Element == f32) @bitCast(bits) else half.widenOne(bits);
         }
     };
 }

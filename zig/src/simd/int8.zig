@@ -133,10 +133,10 @@ pub inline fn l2sq(a: [*]const u8, b: [*]const u8, dim: u32) f32 {
     return @floatFromInt(sums(1, stepL2sq, tailL2sq, @ptrCast(a), @ptrCast(b), dim)[0]);
 }
 
-pub inline fn cosine(a: [*]const u8, b: [*]const u8, dim: u32) f32 {
+pub inline fn cosine(a: [*]const u8, b: [*]const u8, dim: u32) f64 {
     const s = sums(3, stepCosine, tailCosine, @ptrCast(a), @ptrCast(b), dim);
     const d: f64 = @floatFromInt(s[0]);
     const aa: f64 = @floatFromInt(s[1]);
     const bb: f64 = @floatFromInt(s[2]);
-    return magnitude.cosineOf(d, aa, bb);
+    return magnitude.similarityOf(d, aa, bb);
 }

@@ -30,8 +30,8 @@ inline fn numericScore(comptime K: type, comptime m: Metric, a: [*]const u8, b: 
     return switch (m) {
         .dot => K.dot(a, b, dim),
         .l2sq => K.l2sq(a, b, dim),
-        .cosine => K.cosine(a, b, dim),
-        .cosine_distance => 1 - K.cosine(a, b, dim),
+        .cosine => @floatCast(K.cosine(a, b, dim)),
+        .cosine_distance => @floatCast(1 - K.cosine(a, b, dim)),
         .hamming => comptime unreachable,
     };
 }
