@@ -486,6 +486,20 @@ export class Arena {
    * ```
    */
   scope(): ArenaScope;
+  /**
+   * Runs `fn` and rewinds the arena afterwards (after the promise settles, if `fn` returns one).
+   *
+   * @param fn What to run; it receives the arena.
+   * @returns What `fn` returns.
+   *
+   * @example
+   * ```ts
+   * import { Arena } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * using arena = new Arena();
+   * assert.equal(arena.scope((a) => a.bytes(8).length), 8);
+   * ```
+   */
   scope<T>(fn: (arena: Arena) => T): T;
   scope<T>(fn?: (arena: Arena) => T): T | ArenaScope {
     const mark = this.mark();

@@ -103,16 +103,29 @@ export function poolShape(options: PoolOptions): PoolShape {
 
 /** A preset: the block size and alignment of a common use. */
 export interface PoolPreset {
+  /** Bytes of every block. */
   readonly blockSize: number;
+  /** Alignment of every block (64 for every preset). */
   readonly align: number;
 }
+
+/** The names of {@linkcode POOL_PRESETS}. */
+export type PoolPresetName =
+  | "vectorSmall"
+  | "vectorMedium"
+  | "vectorLarge"
+  | "vectorHuge"
+  | "metadata"
+  | "searchResults"
+  | "graphNodes"
+  | "hashTables";
 
 /**
  * Block sizes for the common uses of the seed documents, every one 64-byte aligned: vectors of 4 KiB
  * (1024 f32), 64 KiB, 1 MiB and 4 MiB; 1 KiB metadata records; 8 KiB search results; 512-byte graph
  * nodes; 16 KiB hash tables.
  */
-export const POOL_PRESETS = Object.freeze({
+export const POOL_PRESETS: Readonly<Record<PoolPresetName, PoolPreset>> = Object.freeze({
   vectorSmall: Object.freeze({ blockSize: 4 * 1024, align: 64 }),
   vectorMedium: Object.freeze({ blockSize: 64 * 1024, align: 64 }),
   vectorLarge: Object.freeze({ blockSize: 1024 * 1024, align: 64 }),
@@ -122,6 +135,3 @@ export const POOL_PRESETS = Object.freeze({
   graphNodes: Object.freeze({ blockSize: 512, align: 64 }),
   hashTables: Object.freeze({ blockSize: 16 * 1024, align: 64 }),
 });
-
-/** The names of {@linkcode POOL_PRESETS}. */
-export type PoolPresetName = keyof typeof POOL_PRESETS;

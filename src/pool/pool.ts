@@ -17,7 +17,7 @@ import { describe, nativeFailure, OffheapError, unwrap } from "../errors.ts";
 import { decodeFields, layout } from "../ffi/layout.ts";
 import { detachRegion, mappingFor } from "../heap/views.ts";
 import { bindPool, poolDrain, poolRefill } from "./native.ts";
-import { POOL_PRESETS, type PoolOptions, poolShape } from "./options.ts";
+import { POOL_PRESETS, type PoolOptions, type PoolPreset, type PoolPresetName, poolShape } from "./options.ts";
 
 /** Block states, as zig/src/pool/pool.zig numbers them. */
 const UNCARVED = 0;
@@ -205,7 +205,7 @@ const EMPTY_STATES = new Uint8Array(0);
  */
 export class Pool {
   /** Options for common block sizes: `new Pool(Pool.presets.vectorSmall)`; every one 64-byte aligned. */
-  static readonly presets: typeof POOL_PRESETS = POOL_PRESETS;
+  static readonly presets: Readonly<Record<PoolPresetName, PoolPreset>> = POOL_PRESETS;
 
   #handle: number;
   #slot: number;
@@ -453,7 +453,7 @@ export class Pool {
    * @example
    * ```ts
    * import { Pool } from "@offheap/offheap";
-   * using pool = Pool.presets.metadata.blockSize === 1024 ? new Pool(Pool.presets.metadata) : undefined!;
+   * using pool = new Pool(Pool.presets.metadata);
    * using block = pool.allocBuffer();
    * block.bytes().fill(1);
    * ```
