@@ -54,3 +54,8 @@ export type { CacheValue } from "./src/cache/values.ts";
 export type { CacheStats } from "./src/cache/stats.ts";
 export type { CacheLoader } from "./src/cache/fetch.ts";
 export type { CacheDescriptor } from "./src/cache/share.ts";
+export { Pool, PoolBlock } from "./src/pool/pool.ts";
+export type { PoolDescriptor, PoolStats } from "./src/pool/pool.ts";
+export type { PoolOptions, PoolPreset, PoolPresetName } from "./src/pool/options.ts";
+export { Arena } from "./src/arena/arena.ts";
+export type { ArenaOptions, ArenaScope, ArenaStats } from "./src/arena/arena.ts";

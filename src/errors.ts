@@ -95,6 +95,29 @@ export function expectPositiveInteger(action: string, name: string, value: unkno
   }
 }
 
+/**
+ * The index of `value` among `allowed` (TypeError for a non-string, RangeError for another string).
+ */
+export function choiceCode(action: string, name: string, value: unknown, allowed: readonly string[]): number {
+  if (typeof value !== "string") {
+    throw new TypeError(`Cannot ${action}: ${name} must be a string, got ${typeof value} ${describe(value)}`);
+  }
+  const code = allowed.indexOf(value);
+  if (code < 0) {
+    throw new RangeError(`Cannot ${action}: ${name} must be one of ${allowed.join(", ")}, got ${describe(value)}`);
+  }
+  return code;
+}
+
+/** Throws unless `value` is a NUMA node number from 0 to 1023 (whether it exists is the library's check). */
+export function expectNode(action: string, value: unknown): number {
+  expectNumber(action, "node", value);
+  if (!Number.isInteger(value) || value < 0 || value > 1023) {
+    throw new RangeError(`Cannot ${action}: node must be a NUMA node number (0 to 1023), got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** The error for a negative native status, phrased for `action` on `subject` (see {@linkcode unwrap}). */
 export function nativeFailure(action: string, status: number, subject: string): Error {
   const code = statusName(status);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describe, expectNumber } from "../errors.ts";
+import { choiceCode, describe, expectNode, expectNumber } from "../errors.ts";
 import type { HugeMode } from "../heap/options.ts";
 import { typeName } from "./keys.ts";
 import { TTL_DEFAULT } from "./native.ts";
@@ -109,20 +109,7 @@ function policyCode(value: unknown): number {
 const HUGE_MODES: readonly HugeMode[] = ["auto", "never", "always"];
 
 function hugeCode(value: unknown): number {
-  if (typeof value !== "string") throw new TypeError(`Cannot ${CREATE}: huge must be a string, got ${typeName(value)}`);
-  const code = HUGE_MODES.indexOf(value as HugeMode);
-  if (code < 0) {
-    throw new RangeError(`Cannot ${CREATE}: huge must be one of ${HUGE_MODES.join(", ")}, got ${describe(value)}`);
-  }
-  return code;
-}
-
-function nodeNumber(value: unknown): number {
-  expectNumber(CREATE, "node", value);
-  if (!Number.isInteger(value) || value < 0 || value > 1023) {
-    throw new RangeError(`Cannot ${CREATE}: node must be a NUMA node number (0 to 1023), got ${describe(value)}`);
-  }
-  return value;
+  return choiceCode(CREATE, "huge", value, HUGE_MODES);
 }
 
 function shardCount(value: unknown): number {
@@ -159,7 +146,7 @@ export function shapeOf(options: CacheOptions): CacheShape {
   const ttlMs = options.ttlMs === undefined ? 0 : checkTtl(CREATE, options.ttlMs, false);
   const shards = shardCount(options.shards ?? 1);
   const huge = hugeCode(options.huge ?? "auto");
-  const node = options.node === undefined ? -1 : nodeNumber(options.node);
+  const node = options.node === undefined ? -1 : expectNode(CREATE, options.node);
   return { maxBytes, maxEntries, policy, ttlMs, shards, huge, node };
 }
 

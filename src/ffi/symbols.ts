@@ -177,6 +177,24 @@ export const symbols = {
   offheap_cache_export: { parameters: ["u32", "buffer", "f64"], result: "f64" },
   /** (handle: u32, now_ms: f64) -> i32 status; switches the cache to a manual clock (tests) */
   offheap_cache_set_clock: { parameters: ["u32", "f64"], result: "i32" },
+
+  // --- Pool: zig/src/abi/pool.zig. A handle is a u32 id; each JS handle also has a slot (its counters) ---
+  /** (block_bytes: f64, alignment: u32 0 = 16, capacity: u32, blocks_max: u32, flags: u32 bit0 grow bits1-2 huge 0 auto 1 never 2 always, node: i32 -1 = none, decay_ms: u32, info: [*]f64) -> f64 handle, or a negative status */
+  offheap_pool_create: { parameters: ["f64", "u32", "u32", "u32", "u32", "i32", "u32", "buffer"], result: "f64" },
+  /** (handle: u32, info: [*]f64) -> i32 status; one more owner with a slot of its own (info as create writes it) */
+  offheap_pool_open: { parameters: ["u32", "buffer"], result: "i32" },
+  /** (handle: u32, slot: u32) -> i32 status; the last owner's close frees the pool */
+  offheap_pool_close: { parameters: ["u32", "u32"], result: "i32" },
+  /** (handle: u32, out: [*]u32, want: u32) -> i32 block indices handed over (free -> held), or a negative status */
+  offheap_pool_refill: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  /** (handle: u32, indices: [*]u32, count: u32) -> i32 status; held blocks go back to the shared free stack */
+  offheap_pool_drain: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  /** (handle: u32) -> i32 status; every block becomes free */
+  offheap_pool_reset: { parameters: ["u32"], result: "i32" },
+  /** (handle: u32) -> f64 bytes of idle chunks given back to the OS, or a negative status */
+  offheap_pool_trim: { parameters: ["u32"], result: "f64" },
+  /** (handle: u32, out: [*]f64, capacity: u32) -> i32 fields written (named by offheap_layout 5), or a negative status */
+  offheap_pool_stats: { parameters: ["u32", "buffer", "u32"], result: "i32" },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The table's type. */

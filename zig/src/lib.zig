@@ -4,9 +4,10 @@
 //!   alloc/    the allocator: size classes, segments, thread heaps, regions and their caches, pins
 //!   simd/     the vector kernels (one object per CPU level), their dispatch, and top-k
 //!   cache/    the off-heap cache: entries, hash index, policies (LRU, LFU, FIFO, W-TinyLFU), shards
+//!   pool/     fixed-size block pools: the shared free stack, block states, chunks that grow and decay
 //!   stats/    the counters, their one declared field list, and resident bytes
 //!   os/       every system call, behind one contract (Linux today)
-//!   support/  the status codes and a spin lock, used by every layer
+//!   support/  the status codes, a spin lock and the handle registry, used by every layer
 //!   config.zig  the options table
 //!
 //! The comptime block references every ABI file so that its exports are linked (which also brings in
@@ -19,11 +20,13 @@ comptime {
     _ = @import("abi/threads.zig");
     _ = @import("abi/vectors.zig");
     _ = @import("abi/cache.zig");
+    _ = @import("abi/pool.zig");
 }
 
 test {
     _ = @import("support/status.zig");
     _ = @import("support/spin_lock.zig");
+    _ = @import("support/handles.zig");
     _ = @import("support/assert.zig");
     _ = @import("support/fuzz.zig");
     _ = @import("config.zig");
@@ -58,6 +61,8 @@ test {
     _ = @import("cache/cache.zig");
     _ = @import("cache/fields.zig");
     _ = @import("abi/cache_test.zig");
+    _ = @import("pool/pool.zig");
+    _ = @import("pool/fields.zig");
     _ = @import("stats/counters.zig");
     _ = @import("stats/fields.zig");
     _ = @import("stats/threads.zig");

@@ -39,6 +39,8 @@ pub const Layout = enum(u32) {
     alloc_flags = 3,
     /// `offheap_cache_stats`: a JSON array of field names.
     cache_stats = 4,
+    /// `offheap_pool_stats`: a JSON array of field names.
+    pool_stats = 5,
 };
 
 fn layoutText(layout: Layout) []const u8 {
@@ -48,6 +50,7 @@ fn layoutText(layout: Layout) []const u8 {
         .config => config.layout_json,
         .alloc_flags => memory.flags_layout_json,
         .cache_stats => @import("../cache/fields.zig").names_json,
+        .pool_stats => @import("../pool/fields.zig").names_json,
     };
 }
 
@@ -85,7 +88,7 @@ test "every layout is valid JSON with one entry per value written" {
     var buffer: [8192]u8 = undefined;
     var values: [512]f64 = undefined;
     const written = [_]i32{ offheap_stats(&values, values.len), offheap_threads_stats(&values, values.len), offheap_config(&values, values.len) };
-    for ([_]Layout{ .stats, .threads, .config, .alloc_flags, .cache_stats }, 0..) |layout, index| {
+    for ([_]Layout{ .stats, .threads, .config, .alloc_flags, .cache_stats, .pool_stats }, 0..) |layout, index| {
         const length = offheap_layout(@backingInt(layout), &buffer, buffer.len);
         try std.testing.expect(length > 2 and length <= buffer.len);
         try std.testing.expectEqual(length, offheap_layout(@backingInt(layout), null, 0));
@@ -93,7 +96,7 @@ test "every layout is valid JSON with one entry per value written" {
         defer parsed.deinit();
         if (index < written.len) try std.testing.expectEqual(@as(usize, @intCast(written[index])), parsed.value.array.items.len);
     }
-    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_layout(5, &buffer, buffer.len));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_layout(6, &buffer, buffer.len));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_stats(null, 100));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_stats(&values, 2));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_threads_stats(&values, 2));

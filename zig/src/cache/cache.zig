@@ -6,8 +6,7 @@
 const std = @import("std");
 const assert = std.debug.assert;
 const heap = @import("../alloc/heap.zig");
-const os = @import("../os/os.zig");
-const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const handles = @import("../support/handles.zig");
 const Error = @import("../support/status.zig").Error;
 const hash = @import("hash.zig");
 const entry_zig = @import("entry.zig");
@@ -100,72 +99,30 @@ fn destroy(cache: *Cache) void {
     _ = heap.free(@intFromPtr(cache)) catch unreachable;
 }
 
-// ---- The handle registry -------------------------------------------------------------------------
+// ---- The handle registry (support/handles.zig) ------------------------------------------------
 //
-// A slot is one atomic word, the cache's address (below 2^47) with the slot's generation above it,
-// so `resolve` on the hot path is one load and a compare. The lock only orders registrations and
-// releases. A cache is freed only when its last owner releases it, and every thread that uses a
-// handle owns it until it releases it, so a resolved cache cannot be freed under its user.
+// A cache is freed only when its last owner releases it, and every thread that uses a handle owns
+// it until it releases it, so a resolved cache cannot be freed under its user.
 
-const slot_bits = 12;
-const slot_count = 1 << slot_bits;
-const generation_bits = 17;
-const address_bits = 47;
-comptime {
-    assert(address_bits + generation_bits == 64);
-    assert(slot_bits + generation_bits <= 32);
-}
+var registry: handles.Registry(Cache) = .{};
 
-var registry_lock: SpinLock = .{};
-var slots: [slot_count]std.atomic.Value(u64) = @splat(.init(0));
-var generations: [slot_count]u32 = @splat(0);
-
-fn handleParts(handle: u32) struct { index: usize, generation: u64 } {
-    return .{ .index = handle & (slot_count - 1), .generation = handle >> slot_bits };
-}
-
-/// Registers `cache` and returns its handle (never 0).
+/// Registers `cache` and returns its handle (never 0); OutOfMemory when 4095 caches are open.
 pub fn register(cache: *Cache) Error!u32 {
-    assert(@intFromPtr(cache) < os.address_limit);
-    registry_lock.lock();
-    defer registry_lock.unlock();
-    for (1..slot_count) |index| {
-        if (slots[index].load(.monotonic) != 0) continue;
-        generations[index] = (generations[index] + 1) & ((1 << generation_bits) - 1);
-        const generation: u64 = generations[index];
-        slots[index].store(@intFromPtr(cache) | (generation << address_bits), .release);
-        const handle: u32 = @intCast((generation << slot_bits) | index);
-        assert(handle != 0);
-        return handle;
-    }
-    return error.OutOfMemory; // 4095 caches are open
+    return registry.register(cache);
 }
 
 /// The cache of a live handle.
 pub fn resolve(handle: u32) Error!*Cache {
-    const parts = handleParts(handle);
-    if (parts.index == 0) return error.NotOwned;
-    const word = slots[parts.index].load(.acquire);
-    if (word == 0 or word >> address_bits != parts.generation) return error.NotOwned;
-    return @ptrFromInt(word & ((@as(u64, 1) << address_bits) - 1));
+    return registry.resolve(handle);
 }
 
 pub fn retain(handle: u32) Error!void {
-    const cache = try resolve(handle);
-    _ = cache.owners.fetchAdd(1, .monotonic);
+    _ = try registry.retain(handle);
 }
 
 /// Drops one owner; the last one unregisters the handle and frees the cache.
 pub fn release(handle: u32) Error!void {
-    registry_lock.lock();
-    const cache = resolve(handle) catch |err| {
-        registry_lock.unlock();
-        return err;
-    };
-    const last = cache.owners.fetchSub(1, .acq_rel) == 1;
-    if (last) slots[handleParts(handle).index].store(0, .release);
-    registry_lock.unlock();
-    if (last) destroy(cache);
+    if (try registry.release(handle)) |cache| destroy(cache);
 }
 
 test "handles resolve until the last release, and never after" {
