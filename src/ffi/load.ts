@@ -25,7 +25,7 @@ import { type Backend, ABI_VERSION } from "./symbols.ts";
 import { openDeno } from "./deno.ts";
 import { type BunFfi, openBun } from "./bun.ts";
 import { checkWorkerLoad } from "./worker_rule.ts";
-import { currentPlatform, type Platform } from "./platform.ts";
+import { currentPlatform, type Platform, PREBUILT_PLATFORMS } from "./platform.ts";
 
 const isBun = "Bun" in globalThis;
 // A variable specifier keeps Deno's type checker and `deno publish` from resolving `bun:ffi`.
@@ -124,8 +124,8 @@ function notFoundError(platform: Platform, tried: string[], notes: string[], cau
       `  - the optional dependency ${packageName} was not installed (npm/bun/deno install with optional ` +
         `dependencies omitted, e.g. --omit=optional or --no-optional): install it, or reinstall without that flag;`,
       `  - node_modules was installed on another OS, CPU or C library and copied here: reinstall on this machine;`,
-      `  - no prebuilt package exists for ${platform.key} (prebuilt: linux-x64-gnu, linux-arm64-gnu, ` +
-        `linux-x64-musl, linux-arm64-musl): build it with \`npm run build\` in a checkout of offheap;`,
+      `  - no prebuilt package exists for ${platform.key} (prebuilt: ${PREBUILT_PLATFORMS.join(", ")}): build ` +
+        `it with \`npm run build\` in a checkout of offheap;`,
       `  - set OFFHEAP_LIB to the absolute path of a built ${platform.fileName}, or call loadLibrary({ path }).`,
     ].join("\n"),
     { cause },

@@ -35,6 +35,9 @@ interface NodeProcess {
   report?: { getReport?(): { header?: { glibcVersionRuntime?: string } } };
 }
 
+/** The platforms with a prebuilt npm package (`npm/<key>/`, built by `npm run build:all`). */
+export const PREBUILT_PLATFORMS: readonly string[] = ["linux-x64-gnu", "linux-arm64-gnu", "linux-x64-musl", "linux-arm64-musl"];
+
 const deno = (globalThis as unknown as { Deno?: DenoBuild }).Deno;
 const nodeProcess = (globalThis as unknown as { process?: NodeProcess }).process;
 
