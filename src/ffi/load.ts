@@ -8,7 +8,7 @@
  * 3. the npm platform package of this platform (`@offheap/linux-x64-gnu`, ...; see platform.ts),
  *    resolved from this module's own location, never from the working directory: first through the
  *    runtime's resolver (`require.resolve` from this file), then in every `node_modules` folder
- *    above this file;
+ *    above this file (only when this module is a file: from JSR, set `OFFHEAP_LIB`);
  * 4. the repository build, `zig/zig-out/lib/` of the checkout these sources belong to (only when
  *    running from the TypeScript sources).
  *
@@ -81,6 +81,11 @@ function defaultCandidates(platform: Platform): { candidates: Candidate[]; notes
   const packageName = `@offheap/${platform.key}`;
   const candidates: Candidate[] = [];
   const notes: string[] = [];
+  if (new URL(import.meta.url).protocol !== "file:") {
+    // From JSR or another URL there is no folder to resolve from, and the working directory is never used.
+    notes.push(`no platform package: this module was loaded from ${import.meta.url}, not from a file`);
+    return { candidates, notes };
+  }
   const resolved = resolvedPackagePath(packageName, platform.fileName);
   if (typeof resolved === "string") notes.push(`require.resolve("${packageName}") from ${filePath(new URL(import.meta.url))}: ${resolved}`);
   else candidates.push(resolved);
