@@ -6,6 +6,7 @@
 //!   zig build -Dtarget=aarch64-linux-gnu.2.28   the same for another target (the OS layer in
 //!                                 src/os/ must implement that target's OS)
 //!   zig build -Doptimize=safe     the safety-checked library the tests use
+//!   zig build -Dstrip=true        without debug information (the npm platform packages' libraries)
 //!   zig build test                the inline `test` blocks of every file (the fuzz tests over their
 //!                                 corpus and seeded inputs)
 //!   zig build test --fuzz=1M -Dtest-filter=fuzz:   the fuzz tests under Zig's coverage-guided
@@ -37,6 +38,8 @@ const x86_levels = [_]SimdLevel{
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{ .default_target = .{ .cpu_model = .baseline } });
     const optimize = b.standardOptimizeOption(.{});
+    // The npm platform packages ship stripped libraries (npm run build:all); local builds keep symbols.
+    const strip = b.option(bool, "strip", "Strip debug information from the shared library") orelse false;
 
     const core = b.addObject(.{ .name = "offheap_core", .root_module = coreModule(b, target, optimize) });
     const kernels = simdObjects(b, target, optimize);
@@ -45,6 +48,7 @@ pub fn build(b: *std.Build) void {
     // `-z nodelete` is ELF's; other formats keep the library loaded by other means (issue: distribution).
     const link = b.addSystemCommand(&.{ b.graph.zig_exe, "build-lib", "-dynamic", "-fPIC", "-lc" });
     if (target.result.ofmt == .elf) link.addArgs(&.{ "-z", "nodelete" });
+    if (strip) link.addArg("-fstrip");
     link.addArgs(&.{ "-target", linkTriple(b, target) });
     link.addArgs(&.{ "-O", @tagName(optimize), "--name", "offheap" });
     link.addFileArg(core.getEmittedBin());

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { processMaps } from "./platform.ts";
 
 /** True when this code runs in a Worker rather than on the main thread (Deno and Bun). */
 export function isWorkerThread(): boolean {
@@ -13,21 +14,6 @@ export function isWorkerThread(): boolean {
   if (scope.Bun) return !scope.Bun.isMainThread;
   const WorkerScope = scope.WorkerGlobalScope;
   return typeof WorkerScope === "function" && globalThis instanceof (WorkerScope as new () => unknown);
-}
-
-/** Reads /proc/self/maps, or returns undefined where it cannot (no permission, not Linux). */
-function processMaps(): string | undefined {
-  try {
-    const deno = (globalThis as unknown as { Deno?: { readTextFileSync(path: string): string } }).Deno;
-    if (deno) return deno.readTextFileSync("/proc/self/maps");
-    const bun = (globalThis as unknown as { Bun?: unknown }).Bun;
-    if (!bun) return undefined;
-    const fs = (globalThis as unknown as { process?: { getBuiltinModule?(name: string): unknown } }).process
-      ?.getBuiltinModule?.("node:fs") as { readFileSync(path: string, encoding: string): string } | undefined;
-    return fs?.readFileSync("/proc/self/maps", "utf8");
-  } catch {
-    return undefined;
-  }
 }
 
 /**

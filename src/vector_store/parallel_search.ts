@@ -101,7 +101,9 @@ export class ParallelSearch {
     const defaultCount = Math.max(1, (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 1);
     const count = expectIntegerIn(action, "workers", options.workers ?? defaultCount, 1, WORKERS_MAX);
     const { path } = library();
-    const url = new URL("../../workers/search_worker.ts", import.meta.url);
+    // The sources load the Worker's TypeScript; the compiled npm package (npm run build:js) its JavaScript.
+    const extension = import.meta.url.endsWith(".ts") ? "ts" : "js";
+    const url = new URL(`../../workers/search_worker.${extension}`, import.meta.url);
     const started: Promise<unknown>[] = [];
     for (let index = 0; index < count; index++) {
       const worker = new Worker(url.href, { type: "module" });

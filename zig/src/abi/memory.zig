@@ -287,6 +287,8 @@ test "alloc_ex decodes flags, rejects unknown bits and nodes" {
     try std.testing.expectEqual(@as(i32, 3), offheap_tier_of(aligned));
     try std.testing.expectEqual(@as(i32, 3), offheap_free(aligned));
     const bound = offheap_alloc_ex(1 << 20, 0, @bitCast(AllocFlags{ .zero = true }), @intCast(numa.currentNode()));
+    // A kernel without NUMA policies (qemu-user has no mbind) refuses a node as unsupported.
+    if (bound == failure(error.Unsupported)) return error.SkipZigTest;
     try std.testing.expect(bound > 0);
     const bytes: [*]u8 = @ptrFromInt(@as(usize, @intFromFloat(bound)));
     bytes[0] = 1;
