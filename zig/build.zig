@@ -7,6 +7,7 @@
 //!                                 src/os/ must implement that target's OS)
 //!   zig build -Doptimize=safe     the safety-checked library the tests use
 //!   zig build -Dstrip=true        without debug information (the npm platform packages' libraries)
+//!   zig build -Dfault-hooks=true  a test library whose OS calls can be made to fail (.ci/build faults)
 //!   zig build test                the inline `test` blocks of every file (the fuzz tests over their
 //!                                 corpus and seeded inputs)
 //!   zig build test --fuzz=1M -Dtest-filter=fuzz:   the fuzz tests under Zig's coverage-guided
@@ -41,7 +42,15 @@ pub fn build(b: *std.Build) void {
     // The npm platform packages ship stripped libraries (npm run build:all); local builds keep symbols.
     const strip = b.option(bool, "strip", "Strip debug information from the shared library") orelse false;
 
+    // `-Dfault-hooks=true` builds a test library whose OS layer can be told to fail its Nth map,
+    // advise or bind call (os.faults), armed through the one extra export `offheap_test_fault`; the
+    // TypeScript fault tests load it (.ci/build faults). Never for a library anyone ships.
+    const fault_hooks = b.option(bool, "fault-hooks", "Test library: OS calls can be made to fail (offheap_test_fault)") orelse false;
+    const flags = b.addOptions();
+    flags.addOption(bool, "fault_hooks", fault_hooks);
+
     const core = b.addObject(.{ .name = "offheap_core", .root_module = coreModule(b, target, optimize) });
+    core.root_module.addOptions("build_flags", flags);
     const kernels = simdObjects(b, target, optimize);
 
     // The final link goes through the zig CLI because the build API has no `-z nodelete` switch.
@@ -61,6 +70,7 @@ pub fn build(b: *std.Build) void {
     // `-Dtest-filter=fuzz:` keeps only the fuzz tests, for `zig build test --fuzz=N` (npm run fuzz:zig).
     const test_filters = b.option([]const []const u8, "test-filter", "Run only the tests whose names contain one of these") orelse &.{};
     const tests = b.addTest(.{ .root_module = coreModule(b, target, optimize), .filters = test_filters });
+    tests.root_module.addOptions("build_flags", flags);
     for (kernels) |kernel| tests.root_module.addObject(kernel);
     const test_step = b.step("test", "Run the inline tests of every Zig file");
     const run_tests = b.addRunArtifact(tests);

@@ -21,6 +21,7 @@ comptime {
     _ = @import("abi/vectors.zig");
     _ = @import("abi/cache.zig");
     _ = @import("abi/pool.zig");
+    _ = @import("abi/faults.zig");
 }
 
 test {

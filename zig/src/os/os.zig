@@ -232,14 +232,12 @@ pub const FaultPlan = struct {
 
 /// A test-only hook, in the manner of `std.testing.FailingAllocator` but for the OS calls: arm it
 /// to make the Nth map, advise or bind call fail, and every rollback path above this layer can be
-/// exercised (see alloc/fault_sweep.zig). It exists only when `builtin.is_test`: in the library
-/// (any optimize mode) `enabled` is comptime false, the state is `void`, and `inject` folds to
-/// `false`, so the shipped code has no load, no branch and no symbol of it. A runtime switch (one
-/// relaxed load per call) would have let the TypeScript tests arm it through an export, but every
-/// export is public ABI (test/abi_exports.test.ts), and the Zig tests already drive the same paths
-/// through the exports in-process.
+/// exercised (see alloc/fault_sweep.zig). It exists only in the Zig tests and in the test library
+/// built with `-Dfault-hooks=true` (whose one extra export, abi/faults.zig, lets the TypeScript tests
+/// arm it in both runtimes). In every other library `enabled` is comptime false, the state is
+/// `void`, and `inject` folds to `false`: the shipped code has no load, no branch and no symbol of it.
 pub const faults = struct {
-    pub const enabled = builtin.is_test;
+    pub const enabled = builtin.is_test or @import("build_flags").fault_hooks;
 
     const Slot = struct {
         calls: std.atomic.Value(u32) = .init(0),
