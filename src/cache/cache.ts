@@ -102,7 +102,8 @@ export class Cache {
       shape.huge,
       shape.node,
     );
-    this.#handle = this.#id = unwrap(created, "create Cache", `maxBytes ${shape.maxBytes}`);
+    const subject = shape.node < 0 ? `maxBytes ${shape.maxBytes}` : `maxBytes ${shape.maxBytes}, node ${shape.node}`;
+    this.#handle = this.#id = unwrap(created, "create Cache", subject);
   }
 
   static {
