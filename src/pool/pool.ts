@@ -219,6 +219,14 @@ export class Pool {
   #counters: Float64Array;
   #stack: Uint32Array;
   #top = 0;
+  /**
+   * Whether another handle may free this pool's blocks from another thread: set by `share()` and
+   * on every handle `Pool.open` makes. Until then no other thread can reach the pool, so `free`
+   * flips a block's state with a plain read and write (about 1 ns) instead of
+   * `Atomics.compareExchange` (about 9 ns in Deno, 5 in Bun), which two Workers freeing the same
+   * block at once need so that exactly one of them succeeds.
+   */
+  #shared = false;
   #batch: number;
   #blocks: ArrayBuffer;
   #blocksOffset: number;
@@ -239,6 +247,7 @@ export class Pool {
     const info = openingInfo ?? new Float64Array(INFO_CAPACITY);
     if (opening !== 0) {
       this.#handle = opening;
+      this.#shared = true;
       opening = 0;
       openingInfo = undefined;
     } else {
@@ -406,8 +415,15 @@ export class Pool {
     const position = ((address as number) - this.#base) / this.#slotBytes;
     const index = position | 0;
     if (index !== position || index >>> 0 >= this.#limit) return this.#freeSlow(address, arguments.length);
-    const old = Atomics.compareExchange(this.#states, index, LIVE, HELD);
-    if (old !== LIVE) throw this.#freeFailure(address as number, old);
+    const states = this.#states;
+    if (this.#shared) {
+      const old = Atomics.compareExchange(states, index, LIVE, HELD);
+      if (old !== LIVE) throw this.#freeFailure(address as number, old);
+    } else {
+      const old = states[index];
+      if (old !== LIVE) throw this.#freeFailure(address as number, old);
+      states[index] = HELD;
+    }
     let top = this.#top;
     if (top === this.#stack.length) top = this.#drain();
     this.#stack[top] = index;
@@ -585,7 +601,10 @@ export class Pool {
    * ```
    */
   share(): PoolDescriptor {
-    return { kind: "offheap.pool", handle: this.#live("share Pool") };
+    const handle = this.#live("share Pool");
+    // From now on another thread may free this pool's blocks: frees compare-and-swap their state.
+    this.#shared = true;
+    return { kind: "offheap.pool", handle };
   }
 
   #live(action: string): number {
