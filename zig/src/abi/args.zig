@@ -11,6 +11,7 @@ const assert = std.debug.assert;
 const os = @import("../os/os.zig");
 const heap = @import("../alloc/heap.zig");
 const metric = @import("../simd/metric.zig");
+const numa = @import("../alloc/numa.zig");
 const status = @import("../support/status.zig");
 const Error = status.Error;
 
@@ -74,6 +75,14 @@ pub fn range(value: f64, extent_bytes: u64) Error![*]const u8 {
     if (extent_bytes > extent.bytes - offset) return error.OutOfBounds;
     assert(start + extent_bytes <= os.address_limit);
     return @ptrFromInt(start);
+}
+
+/// The node argument of a cache's or a pool's memory: -1 for the system's policy, else bind to that
+/// node (whether it exists is for numa.validate to say).
+pub fn boundPlacement(node: i32) Error!numa.Placement {
+    if (node < -1) return error.InvalidArgument;
+    if (node == -1) return .{};
+    return .{ .mode = .bind, .node = @intCast(node) };
 }
 
 /// An alignment: 0 for the default, else a power of two (raised to the default).
@@ -176,6 +185,14 @@ test "a range must lie inside one live block or region, from any byte of it" {
     if (range(start, 16)) |_| return error.TestUnexpectedResult else |err| {
         try std.testing.expect(err == error.UseAfterFree or err == error.NotOwned);
     }
+}
+
+test "a memory node argument is -1 or a node to bind to" {
+    try std.testing.expectEqual(numa.Mode.default, (try boundPlacement(-1)).mode);
+    const bound = try boundPlacement(3);
+    try std.testing.expectEqual(numa.Mode.bind, bound.mode);
+    try std.testing.expectEqual(@as(?u32, 3), bound.node);
+    try std.testing.expectError(error.InvalidArgument, boundPlacement(-2));
 }
 
 test "extents and batches are bounded" {

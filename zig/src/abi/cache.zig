@@ -38,7 +38,6 @@ const Cache = cache_zig.Cache;
 const Entry = entry_zig.Entry;
 const clock_zig = @import("../cache/clock.zig");
 const slabs_zig = @import("../cache/slabs.zig");
-const numa = @import("../alloc/numa.zig");
 const Clock = clock_zig.Clock;
 
 /// Largest entry count accepted: keeps every count exact in an f64.
@@ -89,8 +88,7 @@ pub export fn offheap_cache_create(max_bytes: f64, max_entries: f64, policy_code
 fn create(max_bytes: f64, max_entries: f64, policy_code: u32, ttl_ms: f64, shards: u32, huge: u32, node: i32) Error!u32 {
     const kind = std.enums.fromInt(policy.Kind, policy_code) orelse return error.InvalidArgument;
     const huge_mode = std.enums.fromInt(slabs_zig.Huge, huge) orelse return error.InvalidArgument;
-    if (node < -1) return error.InvalidArgument;
-    const placement: numa.Placement = if (node == -1) .{} else .{ .mode = .bind, .node = @intCast(node) };
+    const placement = try args.boundPlacement(node);
     const cache = try cache_zig.create(.{
         .bytes_max = try args.size(max_bytes),
         .entries_max = try countArgument(max_entries),

@@ -23,7 +23,6 @@ const handles = @import("../support/handles.zig");
 const pool_zig = @import("../pool/pool.zig");
 const fields = @import("../pool/fields.zig");
 const slabs = @import("../cache/slabs.zig");
-const numa = @import("../alloc/numa.zig");
 const os = @import("../os/os.zig");
 const Pool = pool_zig.Pool;
 
@@ -62,7 +61,7 @@ fn create(block_bytes: f64, alignment: u32, capacity: u32, blocks_max: u32, flag
     const target = try args.pointer([*]f64, info);
     if (flags & ~@as(u32, 0b111) != 0) return error.InvalidArgument;
     const huge = std.enums.fromInt(slabs.Huge, (flags >> 1) & 0b11) orelse return error.InvalidArgument;
-    if (node < -1) return error.InvalidArgument;
+    const placement = try args.boundPlacement(node);
     const size_bytes = try args.size(block_bytes);
     if (size_bytes > std.math.maxInt(u32)) return error.InvalidSize;
     const pool = try pool_zig.create(.{
@@ -72,7 +71,7 @@ fn create(block_bytes: f64, alignment: u32, capacity: u32, blocks_max: u32, flag
         .blocks_max = blocks_max,
         .grow = flags & 1 != 0,
         .huge = huge,
-        .placement = if (node == -1) .{} else .{ .mode = .bind, .node = @intCast(node) },
+        .placement = placement,
         .decay_ms = decay_ms,
     });
     const handle = registry.register(pool) catch |err| {
