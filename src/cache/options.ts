@@ -5,7 +5,7 @@
  * @module
  */
 import { choiceCode, describe, expectNode, expectNumber } from "../errors.ts";
-import type { HugeMode } from "../heap/options.ts";
+import { type HugeMode, MEMORY_HUGE_MODES } from "../heap/options.ts";
 import { typeName } from "./keys.ts";
 import { TTL_DEFAULT } from "./native.ts";
 
@@ -106,12 +106,6 @@ function policyCode(value: unknown): number {
   return code;
 }
 
-const HUGE_MODES: readonly HugeMode[] = ["auto", "never", "always"];
-
-function hugeCode(value: unknown): number {
-  return choiceCode(CREATE, "huge", value, HUGE_MODES);
-}
-
 function shardCount(value: unknown): number {
   expectNumber(CREATE, "shards", value);
   if (!Number.isInteger(value) || value < 1 || value > SHARDS_MAX || (value & (value - 1)) !== 0) {
@@ -145,7 +139,7 @@ export function shapeOf(options: CacheOptions): CacheShape {
   const policy = policyCode(options.policy ?? "adaptive");
   const ttlMs = options.ttlMs === undefined ? 0 : checkTtl(CREATE, options.ttlMs, false);
   const shards = shardCount(options.shards ?? 1);
-  const huge = hugeCode(options.huge ?? "auto");
+  const huge = choiceCode(CREATE, "huge", options.huge ?? "auto", MEMORY_HUGE_MODES);
   const node = options.node === undefined ? -1 : expectNode(CREATE, options.node);
   return { maxBytes, maxEntries, policy, ttlMs, shards, huge, node };
 }

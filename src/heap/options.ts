@@ -16,6 +16,12 @@ import type { Heap } from "./heap.ts";
 /** Hugepage mode of an allocation: see {@linkcode AllocOptions.huge}. */
 export type HugeMode = "auto" | "always" | "never";
 
+/**
+ * The hugepage modes of a cache's or a pool's own memory, in the order the library numbers them
+ * (zig/src/cache/slabs.zig `Huge`: 0 auto, 1 never, 2 always).
+ */
+export const MEMORY_HUGE_MODES: readonly HugeMode[] = ["auto", "never", "always"];
+
 /** A NUMA policy: see {@linkcode AllocOptions.numa}. */
 export type NumaPolicy = "local" | "interleave" | "preferred";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { choiceCode, describe, expectNode, expectNumber } from "../errors.ts";
-import type { HugeMode } from "../heap/options.ts";
+import { type HugeMode, MEMORY_HUGE_MODES } from "../heap/options.ts";
 
 /** Options of `new Pool()`. */
 export interface PoolOptions {
@@ -45,7 +45,6 @@ export interface PoolShape {
 }
 
 const CREATE = "create Pool";
-const HUGE_MODES: readonly HugeMode[] = ["auto", "never", "always"];
 const BLOCK_BYTES_MAX = 2 ** 31;
 const BLOCKS_MAX_LIMIT = 2 ** 30;
 const CAPACITY_BYTES_DEFAULT = 256 * 1024;
@@ -95,7 +94,7 @@ export function poolShape(options: PoolOptions): PoolShape {
   if (options.capacity !== undefined && capacity > maxBlocks) {
     throw new RangeError(`Cannot ${CREATE}: capacity ${capacity} is above maxBlocks ${maxBlocks}`);
   }
-  const huge = choiceCode(CREATE, "huge", options.huge ?? "auto", HUGE_MODES);
+  const huge = choiceCode(CREATE, "huge", options.huge ?? "auto", MEMORY_HUGE_MODES);
   const node = options.node === undefined ? -1 : expectNode(CREATE, options.node);
   const decayMs = options.decayMs === undefined ? 1000 : integerIn("decayMs", options.decayMs, 0, DECAY_MS_MAX);
   return { blockSize, align, capacity: Math.min(capacity, maxBlocks), maxBlocks, flags: (grow ? 1 : 0) | (huge << 1), node, decayMs };
