@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Cache, heap } from "../mod.ts";
 import { readSmaps, test } from "./harness.ts";
+import { liveBytesOf } from "./heap_totals.ts";
 
 const MiB = 1024 * 1024;
 
@@ -29,9 +30,8 @@ function pagesBoundTo(node: number): number {
   return pages;
 }
 
-/** The allocator's live bytes over every tier. */
 function liveBytes(): number {
-  return Object.values(heap.stats().tiers).reduce((sum, tier) => sum + tier.liveBytes, 0);
+  return liveBytesOf(heap.stats());
 }
 
 function fill(cache: Cache, count: number, valueBytes: number): void {

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import type { LRUCache } from "lru-cache";
 import { repositoryRoot } from "../lib/runtime.ts";
 import { random } from "../../test/vector_reference.ts";
-import { p3Stream } from "../../test/cache/workloads.ts";
+import { p3Stream, rankAt } from "../../test/cache/workloads.ts";
 import type { Key, OffheapCache } from "./caches.ts";
 
 /** A request stream: integer keys in order. */
@@ -73,15 +73,7 @@ export function zipfWorkload(requests: number, keyCount: number, exponent: numbe
   }
   const keys = new Float64Array(requests);
   for (let i = 0; i < requests; i++) {
-    const target = next() * sum;
-    let low = 0;
-    let high = keyCount - 1;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (cumulative[middle] < target) low = middle + 1;
-      else high = middle;
-    }
-    keys[i] = keyOfRank[low];
+    keys[i] = keyOfRank[rankAt(cumulative, next() * sum)];
   }
   return { name: `Zipf ${exponent}`, keys, distinctKeys: countDistinct(keys) };
 }

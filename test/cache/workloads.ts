@@ -26,18 +26,20 @@ export function zipfStream(universe: number, exponent: number, count: number, se
   }
   const next = random(seed);
   const stream = new Uint32Array(count);
-  for (let index = 0; index < count; index++) {
-    const target = next() * total;
-    let low = 0;
-    let high = universe - 1;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (cumulative[middle] < target) low = middle + 1;
-      else high = middle;
-    }
-    stream[index] = low;
-  }
+  for (let index = 0; index < count; index++) stream[index] = rankAt(cumulative, next() * total);
   return stream;
+}
+
+/** The first rank whose cumulative weight reaches `target`: a draw from the distribution it sums. */
+export function rankAt(cumulative: Float64Array, target: number): number {
+  let low = 0;
+  let high = cumulative.length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (cumulative[middle] < target) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /**

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { Cache, heap, OffheapError } from "../../mod.ts";
+import { liveBytesOf } from "../heap_totals.ts";
 
 const MAP = 0, ADVISE = 1, BIND = 2;
 type Arm = (kind: number, nth: number, every: number) => number;
@@ -26,7 +27,7 @@ async function openFaultHook(path: string): Promise<Arm> {
 }
 
 function liveBytes(): number {
-  return Object.values(heap.stats().tiers).reduce((sum, tier) => sum + tier.liveBytes, 0);
+  return liveBytesOf(heap.stats());
 }
 
 function isOutOfMemory(error: unknown): boolean {

@@ -16,6 +16,7 @@
 import { heap, loadLibrary, threadHeapStats } from "../../mod.ts";
 import { intact } from "../workers/pattern.ts";
 import { sweepEndedPins } from "./sweep.ts";
+import { liveBytesOf } from "../heap_totals.ts";
 import { TestWorker } from "../workers/worker_client.ts";
 import { collectGarbage, exit, numericOptions, residentBytes, runtimeName, scriptArguments, write } from "../workers/runtime.ts";
 
@@ -52,7 +53,7 @@ for (let index = 1; index < rounds; index++) worst = Math.max(worst, await round
 // Its trim() also collects the heaps of ended Workers.
 const pinned = await sweepEndedPins(10_000);
 const threads = threadHeapStats();
-const live = Object.values(heap.stats().tiers).reduce((sum, tier) => sum + tier.liveBytes, 0);
+const live = liveBytesOf(heap.stats());
 write(
   `${runtimeName}: ${rounds * options.concurrency} Workers, first-round peak ${(firstPeak / MIB).toFixed(0)} MiB, ` +
     `worst ${(worst / MIB).toFixed(0)} MiB (${(worst / firstPeak).toFixed(2)}x), heaps ${threads.heaps}, ` +
