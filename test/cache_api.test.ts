@@ -453,3 +453,15 @@ test("bad keys, values and TTLs are TypeErrors or RangeErrors, and change nothin
   assert.equal(cache.bytes, 4096);
   assert.throws(() => cache.set("k", new Uint8Array(5000)), /value too large/);
 });
+
+test("get returns every value size whole: pooled up to 4 KiB, its own buffer above, in one or two reads", () => {
+  using cache = new Cache({ maxBytes: 1 << 22 });
+  for (const size of [0, 1, 4095, 4096, 4097, 20_000, 60_000, 70_000, 300_000]) {
+    const value = new Uint8Array(size).map((_, index) => (index * 7 + size) & 0xff);
+    cache.set(size, value);
+    const got = cache.get(size)!;
+    assert.deepEqual(got, value, `size ${size}`);
+    if (size > 4096) assert.equal(got.byteLength, got.buffer.byteLength, `size ${size} has a buffer of its own`);
+  }
+  assert.equal(cache.stats().hits, 9, "each get counted once");
+});

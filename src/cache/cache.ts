@@ -28,6 +28,7 @@ import {
   encodeStringValue,
   growValueScratch,
   POOLED_RESULT_BYTES_MAX,
+  RESULT_POOL_BYTES,
   reserveResult,
   resultOffset,
   resultPool,
@@ -209,8 +210,12 @@ export class Cache {
     if (handle === 0) throw this.#freedError(action);
     const keyLength = encodeKey(key, action);
     reserveResult();
-    const length = cacheGet(handle, KEY, keyLength, resultPool, resultOffset, POOLED_RESULT_BYTES_MAX, flags);
+    // The read may fill the pool's whole free tail, so a value up to that size takes one call: a
+    // small one becomes a pooled result, a larger one is copied out into a buffer of its own.
+    const room = RESULT_POOL_BYTES - resultOffset;
+    const length = cacheGet(handle, KEY, keyLength, resultPool, resultOffset, room, flags);
     if (length >= 0 && length <= POOLED_RESULT_BYTES_MAX) return takeResult(length);
+    if (length >= 0 && length <= room) return resultPool.slice(resultOffset, resultOffset + length);
     return readLarge(handle, keyLength, length, action);
   }
 
