@@ -209,7 +209,12 @@ test("stats() has exactly the documented fields and a hit rate", () => {
     "shards",
     "windowFraction",
   ]);
-  assert.deepEqual([stats.maxBytes, stats.maxEntries, stats.shards, stats.entryOverheadBytes], [10_000, 100, 2, ENTRY_OVERHEAD_BYTES]);
+  assert.deepEqual([stats.maxBytes, stats.maxEntries, stats.shards, stats.entryOverheadBytes], [
+    10_000,
+    100,
+    2,
+    ENTRY_OVERHEAD_BYTES,
+  ]);
   assert.equal(stats.hitRate, 0);
   cache.set(1, "x");
   cache.get(1);
@@ -227,7 +232,10 @@ test("a sharded cache holds every key once and splits the bounds", () => {
   assert.ok(cache.bytes <= 1 << 16);
   for (const key of keys) assert.ok(cache.has(key));
   using quarters = new Cache({ maxBytes: 4096, shards: 4 });
-  assert.ok(quarters.set("k", new Uint8Array(1024 - ENTRY_OVERHEAD_BYTES - 2)), "an entry of a whole shard's share fits");
+  assert.ok(
+    quarters.set("k", new Uint8Array(1024 - ENTRY_OVERHEAD_BYTES - 2)),
+    "an entry of a whole shard's share fits",
+  );
   assert.throws(() => quarters.set("k", new Uint8Array(1024 - ENTRY_OVERHEAD_BYTES - 1)), /value too large/);
   assert.equal(quarters.get("k")!.length, 1024 - ENTRY_OVERHEAD_BYTES - 2);
 });

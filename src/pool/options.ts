@@ -97,7 +97,15 @@ export function poolShape(options: PoolOptions): PoolShape {
   const huge = choiceCode(CREATE, "huge", options.huge ?? "auto", MEMORY_HUGE_MODES);
   const node = options.node === undefined ? -1 : expectNode(CREATE, options.node);
   const decayMs = options.decayMs === undefined ? 1000 : integerIn("decayMs", options.decayMs, 0, DECAY_MS_MAX);
-  return { blockSize, align, capacity: Math.min(capacity, maxBlocks), maxBlocks, flags: (grow ? 1 : 0) | (huge << 1), node, decayMs };
+  return {
+    blockSize,
+    align,
+    capacity: Math.min(capacity, maxBlocks),
+    maxBlocks,
+    flags: (grow ? 1 : 0) | (huge << 1),
+    node,
+    decayMs,
+  };
 }
 
 /** A preset: the block size and alignment of a common use. */
