@@ -16,7 +16,9 @@
  *   working data does;
  * - `{ op: "get" | "getInto" | "miss" | "set" }`: the nanoseconds per operation of a batch of lookups
  *   of existing keys (`get`, `getInto`), of absent keys (`miss`), or of overwrites of existing keys
- *   with one of two values made beforehand (`set`); keys come in a seeded random order.
+ *   with one of two values made beforehand (`set`); keys come in a seeded random order;
+ * - `{ op: "chase" }` (the empty contender): the nanoseconds of one dependent read from memory that
+ *   is in no CPU cache, over 1 GiB (memory_latency.ts): the floor under a lookup at 1M entries.
  *
  * Each operation's loop is compiled separately (`new Function`), so each call site sees one method
  * of one class (DESIGN.md §3), and the loop calls the store's own method, with no wrapper between.
@@ -26,6 +28,7 @@
 import process from "node:process";
 import { loadOffheap } from "../lib/offheap.ts";
 import { serveRequests } from "../lib/child.ts";
+import { buildChase, type Chase, chaseNs } from "./memory_latency.ts";
 import { collectGarbage, scriptArguments } from "../../test/workers/runtime.ts";
 import {
   type CacheClass,
@@ -154,6 +157,22 @@ function latency(op: string): number {
   return ns;
 }
 
+/** The chase block: as large as a 1M × 1 KiB cache's entries. */
+const CHASE_BYTES = 1 << 30;
+/** Dependent reads per sample. */
+const CHASE_READS = 1 << 14;
+let chase: Chase | undefined;
+
+async function chaseSample(): Promise<number> {
+  if (!chase) {
+    const loaded = await loadOffheap();
+    if (typeof loaded === "string") throw new Error(loaded);
+    chase = buildChase(loaded, CHASE_BYTES);
+    chaseNs(chase, CHASE_READS, nowNs); // warm-up: the loop gets compiled
+  }
+  return chaseNs(chase, CHASE_READS, nowNs);
+}
+
 function allocationLoop(count: number): number {
   const kept: { a: number }[] = [];
   for (let i = 0; i < count; i++) kept.push({ a: i });
@@ -173,6 +192,8 @@ serveRequests(facts, (request) => {
       const made = allocationLoop(Number(request.count));
       return { ns: nowNs() - t0, made };
     }
+    case "chase":
+      return chaseSample().then((ns) => ({ ns }));
     default:
       if (!store) throw new Error(`${contender} holds no cache to ${request.op}`);
       return { ns: latency(String(request.op)) };

@@ -8,6 +8,7 @@
 import { formatDuration, formatRatio } from "../lib/format.ts";
 import type { CaseResult, RunResult } from "../lib/results.ts";
 import { label, subjectMedian } from "./findings.ts";
+import { MEMORY_READ } from "../baselines/memory_latency.ts";
 
 /** Issue 11's targets. */
 const targets = {
@@ -150,6 +151,25 @@ function latencyFindings(run: RunResult, cases: CaseResult[]): string[] {
       `getInto with an integer key takes ${formatDuration(integerNs)}, which ${
         verdict(integerNs <= targets.getIntoIntegerNs)
       } the ≤ ${targets.getIntoIntegerNs} ns target`,
+    );
+  }
+  const floors = ["string", "integer"].flatMap((kind) => {
+    const entry = cases.find((found) => found.name === `getInto hit 1M ${kind} keys`);
+    const offheap = entry && subjectMedian(entry, "offheap");
+    const read = entry && subjectMedian(entry, MEMORY_READ);
+    if (offheap === undefined || read === undefined) return [];
+    return [`${kind} keys ${(offheap / read).toFixed(2)} reads`];
+  });
+  const integerRead = integer && subjectMedian(integer, MEMORY_READ);
+  if (floors.length > 0 && integerRead !== undefined) {
+    parts.push(
+      `one read from memory in no CPU cache (a pointer chase over 1 GiB, same run) takes ${
+        formatDuration(integerRead)
+      }, and a getInto hit at 1M uniformly random keys, which needs at least two (its index line, then its ` +
+        `entry), takes ${floors.join(", ")}` +
+        (integerRead * 2 > targets.getIntoIntegerNs
+          ? `: the ≤ ${targets.getIntoIntegerNs} ns target is below this machine's floor of two reads`
+          : ""),
     );
   }
   if (parts.length === 0) return [];

@@ -16,7 +16,9 @@
  *   `set` (an overwrite with one of two values made beforehand), against lru-cache's and Map's
  *   `get`/`set`, at 1M and 10k entries of 1 KiB, string and integer keys, looked up in a seeded
  *   random order with fresh key objects. Each sample is the mean of a batch of about 5 ms, timed in
- *   the contender's child process (the 1M string-key children are the GC-relief ones).
+ *   the contender's child process (the 1M string-key children are the GC-relief ones). Beside the
+ *   `getInto` cases at 1M entries, "one memory read" times a dependent read from memory in no CPU
+ *   cache: every lookup at that size pays at least two (its index line, then its entry).
  * - **Hit rate** (chart "hitrate", a fact chart): each policy on the ARC paper's P3 trace (when
  *   ../shared/data/cache-traces/P3.lis.gz is there) and on a seeded Zipf(0.99) workload (1M
  *   requests over 100k keys), with 1% and 10% of the distinct keys as the capacity (`maxEntries`,
@@ -40,6 +42,7 @@
 import { existsSync } from "node:fs";
 import { LRUCache } from "lru-cache";
 import { BenchChild } from "../lib/child.ts";
+import { MEMORY_READ } from "../baselines/memory_latency.ts";
 import { loadOffheap } from "../lib/offheap.ts";
 import { type Case, OFFHEAP, type Subject, type Suite, type SuiteContext } from "../lib/suite.ts";
 import {
@@ -250,6 +253,10 @@ function latencyCases(first: number, full: boolean): Case[] {
           op: contender === "offheap" ? operation.offheap : operation.baseline,
         })
       );
+      // The floor under a hit at 1M entries: one read from memory in no CPU cache, same run.
+      if (entries >= 1_000_000 && operation.name === "getInto hit") {
+        subjects.push(childSubject(MEMORY_READ, { contender: "empty", kind, entries }, index, { op: "chase" }));
+      }
       cases.push({
         name,
         chart: `latency${sizeLabel(entries)}`,

@@ -14,6 +14,7 @@ const entry_zig = @import("entry.zig");
 const Entry = entry_zig.Entry;
 const arena = @import("arena.zig");
 const MemoryOptions = @import("slabs.zig").Options;
+const Slabs = @import("slabs.zig").Slabs;
 const fmix32 = @import("hash.zig").fmix32;
 
 const slots_per_line = 12;
@@ -73,8 +74,9 @@ pub const Index = struct {
         assert((tag == empty_tag) == (ref == arena.none));
     }
 
-    /// The entry whose key is `key`, or null.
-    pub fn find(index: *const Index, key: []const u8, hash: u32) ?*Entry {
+    /// The entry whose key is `key`, or null. With `slabs`, each candidate's whole slot is
+    /// prefetched before its key is compared (Slabs.prefetchSlot), for a caller that reads the value.
+    pub fn find(index: *const Index, key: []const u8, hash: u32, slabs: ?*const Slabs) ?*Entry {
         if (index.lines.len == 0) return null;
         const tag = tagOf(hash);
         var position = index.home(hash);
@@ -83,6 +85,7 @@ pub const Index = struct {
             if (found == empty_tag) return null;
             if (found == tag) {
                 const entry = entry_zig.entryOf(index.refAt(position));
+                if (slabs) |reading| reading.prefetchSlot(@intFromPtr(entry));
                 if (entry.index_hash == hash and std.mem.eql(u8, entry.key(), key)) return entry;
             }
             position = index.next(position);
@@ -183,15 +186,15 @@ test "insert, find, replace and remove thousands of keys with collisions in the 
         slot.* = try entry_zig.create(&slabs, key, "v", hash, 0);
         try index.insert(slot.*, slabs.options);
     }
-    for (entries) |entry| try std.testing.expectEqual(entry, index.find(entry.key(), entry.index_hash).?);
+    for (entries) |entry| try std.testing.expectEqual(entry, index.find(entry.key(), entry.index_hash, null).?);
     const replacement = try entry_zig.create(&slabs, entries[5].key(), "w", entries[5].index_hash, 0);
     index.replace(entries[5], replacement);
-    try std.testing.expectEqual(replacement, index.find(entries[5].key(), entries[5].index_hash).?);
+    try std.testing.expectEqual(replacement, index.find(entries[5].key(), entries[5].index_hash, null).?);
     index.replace(replacement, entries[5]);
     entry_zig.destroy(&slabs, replacement);
     for (entries, 0..) |entry, i| if (i % 3 == 0) index.remove(entry);
     for (entries, 0..) |entry, i| {
-        const found = index.find(entry.key(), entry.index_hash);
+        const found = index.find(entry.key(), entry.index_hash, null);
         if (i % 3 == 0) try std.testing.expectEqual(@as(?*Entry, null), found) else try std.testing.expectEqual(entry, found.?);
     }
     for (entries, 0..) |entry, i| if (i % 3 != 0) index.remove(entry);

@@ -68,7 +68,16 @@ pub const Shard = struct {
 
     /// The live entry of `key`, or null; an expired one is removed on the way.
     pub fn find(shard: *Shard, key: []const u8, hash: u32, clock: *Clock) ?*Entry {
-        const entry = shard.index.find(key, hash) orelse return null;
+        return shard.lookUp(key, hash, clock, .header);
+    }
+
+    /// What a lookup will read of the entry it finds: its header and key, or its value too (then
+    /// the whole slot is asked for at once).
+    const Reading = enum { header, value };
+
+    fn lookUp(shard: *Shard, key: []const u8, hash: u32, clock: *Clock, reading: Reading) ?*Entry {
+        const slabs: ?*const Slabs = if (reading == .value) &shard.slabs else null;
+        const entry = shard.index.find(key, hash, slabs) orelse return null;
         if (!clock.passed(entry.expiresAtMs())) return entry;
         shard.settle();
         shard.counters.expired += 1;
@@ -79,7 +88,7 @@ pub const Shard = struct {
     /// A get: the value's length on a hit (copied into `out` when it fits), null on a miss. A peek
     /// changes neither the policy's order nor the counters.
     pub fn get(shard: *Shard, key: []const u8, hash: u32, clock: *Clock, out: []u8, peek: bool) ?usize {
-        const found = shard.find(key, hash, clock);
+        const found = shard.lookUp(key, hash, clock, if (out.len > 0) .value else .header);
         if (!peek) {
             if (found) |entry| {
                 shard.counters.hits += 1;
