@@ -12,9 +12,10 @@
  */
 import { describe, expectNumber, nativeFailure, OffheapError } from "../errors.ts";
 import { library } from "../ffi/load.ts";
-import { freeAddress } from "../heap/buffer.ts";
+import { freeOwned } from "../heap/buffer.ts";
 import { encodeOptions, type HugeMode } from "../heap/options.ts";
 import { mappingFor } from "../heap/views.ts";
+import { tagId } from "../profile/tags.ts";
 
 /** Options of `new Arena()`. */
 export interface ArenaOptions {
@@ -31,6 +32,8 @@ export interface ArenaOptions {
   huge?: HugeMode;
   /** Bind the chunks to this NUMA node. */
   node?: number;
+  /** Count the chunks under this tag in `profile.byTag()` (1 to 64 UTF-8 bytes). */
+  tag?: string;
 }
 
 /** A snapshot of an arena. */
@@ -143,6 +146,8 @@ export class Arena {
   #grow: boolean;
   #flags: number;
   #node: number;
+  /** The tag id the chunks count under (0: none). */
+  #tagId: number;
   #chunks: Chunk[] = [];
   #current = 0;
   #cursor = new Cursor();
@@ -155,9 +160,10 @@ export class Arena {
   /**
    * Creates an arena and maps its first chunk.
    *
-   * @param options Chunk size, default alignment, growth, hugepages and NUMA node.
+   * @param options Chunk size, default alignment, growth, hugepages, NUMA node and tag.
    * @throws {TypeError} If an option has the wrong type.
-   * @throws {RangeError} If `chunkSize` or `align` is out of range, or `huge`/`node` is invalid.
+   * @throws {RangeError} If `chunkSize` or `align` is out of range, `huge`/`node` is invalid, or
+   * `tag` is empty or longer than 64 bytes.
    * @throws {OffheapError} With code `OUT_OF_MEMORY` when the system has no memory left.
    */
   constructor(options: ArenaOptions = {}) {
@@ -173,6 +179,7 @@ export class Arena {
     const { flags, node } = encodeOptions({ huge: options.huge, node: options.node });
     this.#flags = flags;
     this.#node = node;
+    this.#tagId = tagId(CREATE, options.tag);
     this.#enter(this.#mapChunk(this.#chunkSize), 0);
   }
 
@@ -257,8 +264,9 @@ export class Arena {
   }
 
   #mapChunk(size: number): Chunk {
-    const address = library().native.offheap_alloc_ex(size, CHUNK_ALIGN, this.#flags, this.#node);
-    if (address <= 0) throw nativeFailure("add an Arena chunk", address, `size ${size}`);
+    const encoded = library().native.offheap_alloc_owned(size, CHUNK_ALIGN, this.#flags, this.#node, this.#tagId);
+    if (encoded <= 0) throw nativeFailure("add an Arena chunk", encoded, `size ${size}`);
+    const address = encoded - (encoded & 3); // the low bits carry the tier
     const mapping = mappingFor(address, size, "add an Arena chunk");
     return { address, byteLength: size, buffer: mapping.buffer, bufferOffset: address - mapping.base };
   }
@@ -266,7 +274,9 @@ export class Arena {
   /** Frees the chunks from `index` on. */
   #releaseFrom(index: number): void {
     const chunks = this.#chunks;
-    for (let at = chunks.length - 1; at >= index; at--) freeAddress(chunks[at].address, "free an Arena chunk");
+    for (let at = chunks.length - 1; at >= index; at--) {
+      freeOwned(chunks[at].address, chunks[at].byteLength, this.#tagId, "free an Arena chunk");
+    }
     chunks.length = Math.min(chunks.length, index);
   }
 

@@ -1,0 +1,80 @@
+/**
+ * What profiling is doing now, read by the allocation paths: one object whose `active` flag is
+ * the only thing `heap.alloc()` checks when profiling is off. `profile.start()` fills it in.
+ * Sampling draws byte countdowns from an exponential distribution (as tcmalloc's heap profiler
+ * does), so each allocation of `size` bytes is sampled with probability `1 - exp(-size / mean)`
+ * whatever the pattern of sizes, from a seeded generator so runs repeat.
+ *
+ * @module
+ */
+
+/** The profiler's switches and the sampler's state. */
+export interface ProfilingState {
+  /** Whether anything below is on: the one check of the allocation paths. */
+  active: boolean;
+  /** Each tracked allocation records its site and time. */
+  stacks: boolean;
+  /** Mean bytes between samples; 0 when sampling is off. */
+  sampleBytes: number;
+  /** Bytes left before the next sample. */
+  countdown: number;
+  /** The generator's state (xorshift32, never 0). */
+  seed: number;
+}
+
+/** The one state object (per JS thread). */
+export const profiling: ProfilingState = { active: false, stacks: false, sampleBytes: 0, countdown: 0, seed: 1 };
+
+/** A uniform draw in (0, 1] from the seeded generator (xorshift32). */
+function uniform(): number {
+  let x = profiling.seed;
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  profiling.seed = x >>> 0 || 1;
+  return (profiling.seed + 1) / 4294967296;
+}
+
+/** The next countdown: exponential with mean `sampleBytes`. */
+export function nextCountdown(): number {
+  return -Math.log(uniform()) * profiling.sampleBytes;
+}
+
+/**
+ * The sampled allocation's estimated count and bytes: an allocation of `size` is sampled with
+ * probability `p = 1 - exp(-size / mean)`, so it stands for `1 / p` allocations of its size.
+ */
+export function sampleWeight(size: number): number {
+  const probability = 1 - Math.exp(-size / profiling.sampleBytes);
+  return probability > 0 ? 1 / probability : 1;
+}
+
+/** The default mean bytes between samples (tcmalloc's default). */
+export const SAMPLE_BYTES_DEFAULT = 512 * 1024;
+
+/** Turns tracking and sampling on or off (`sampleBytes` 0: no sampling). */
+export function configure(stacks: boolean, sampleBytes: number, seed: number): void {
+  profiling.stacks = stacks;
+  profiling.sampleBytes = sampleBytes;
+  profiling.seed = seed >>> 0 || 1;
+  profiling.countdown = sampleBytes > 0 ? nextCountdown() : 0;
+  profiling.active = stacks || sampleBytes > 0;
+}
+
+/** `OFFHEAP_PROFILE`: a comma list of `stacks` (track every buffer's site) and `sample` (hot spots). */
+function readEnvironment(): string {
+  try {
+    const global = globalThis as unknown as {
+      Deno?: { env: { get(name: string): string | undefined } };
+      process?: { env: Record<string, string | undefined> };
+    };
+    return (global.Deno ? global.Deno.env.get("OFFHEAP_PROFILE") : global.process?.env.OFFHEAP_PROFILE) ?? "";
+  } catch {
+    return ""; // Deno without --allow-env: profiling stays off.
+  }
+}
+
+const requested = readEnvironment().split(",").map((word) => word.trim());
+if (requested.includes("stacks") || requested.includes("sample")) {
+  configure(requested.includes("stacks"), requested.includes("sample") ? SAMPLE_BYTES_DEFAULT : 0, Date.now());
+}
