@@ -31,7 +31,7 @@ export function alloc(size: number, options?: AllocOptions): OffheapBuffer {
       return ownedBuffer(encoded - tier, size, TIERS[tier], undefined, 0);
     }
   }
-  return allocChecked(size, options ?? {});
+  return allocChecked(size, options === undefined ? {} : options);
 }
 
 /** Every check, then the allocation, then (with profiling on) the sample. */
