@@ -152,6 +152,18 @@ test("sampling estimates each site's bytes and count within tolerance, and ranks
   profile.clear();
 });
 
+test("past 4096 waiting samples, thinning keeps the estimates unbiased", () => {
+  profile.clear();
+  profile.start({ sampleBytes: 64, seed: 99 });
+  allocateSmall(20_000); // each sampled with probability 1 - e^-1: about 12,600 samples, thinned twice
+  profile.stop();
+  const [spot] = profile.hotSpots({ limit: 1 });
+  assert.ok(spot.samples < 4096, `samples kept ${spot.samples}`);
+  assert.ok(Math.abs(spot.count / 20_000 - 1) < 0.1, `count ${spot.count}`);
+  assert.ok(Math.abs(spot.bytes / (20_000 * 64) - 1) < 0.1, `bytes ${spot.bytes}`);
+  profile.clear();
+});
+
 test("with profiling off, nothing is sampled or tracked", () => {
   profile.clear();
   profile.stop();

@@ -4,8 +4,8 @@
  * address in an {@linkcode OffheapBuffer}.
  *
  * One FFI crossing per call: `offheap_alloc_owned` allocates, counts the block under its tag and
- * returns the tier in the address's low bits (blocks are 16-aligned). A call without options and
- * with profiling off takes a short path that checks the size inline and nothing else.
+ * returns the tier in the address's low bits (blocks are 16-aligned). A call without options takes
+ * a short path that checks the size inline and nothing else (and, when sampling, counts down).
  *
  * @module
  */
@@ -24,14 +24,22 @@ const TIER_BITS = 3;
 
 /** `heap.alloc`. */
 export function alloc(size: number, options?: AllocOptions): OffheapBuffer {
-  if (options === undefined && !profiling.active && typeof size === "number" && size >= 1 && size <= SIZE_BYTES_MAX) {
+  if (options === undefined && typeof size === "number" && size >= 1 && size <= SIZE_BYTES_MAX) {
     const encoded = nativeAllocOwned(size, 0, 0, -1, 0);
     if (encoded > 0) {
       const tier = encoded & TIER_BITS;
-      return ownedBuffer(encoded - tier, size, TIERS[tier], undefined, 0);
+      const buffer = ownedBuffer(encoded - tier, size, TIERS[tier], undefined, 0);
+      if (profiling.sampleBytes !== 0) countSample(size, undefined);
+      return buffer;
     }
   }
   return allocChecked(size, options === undefined ? {} : options);
+}
+
+/** Counts `size` bytes down to the next sample, and takes it when the countdown runs out. */
+function countSample(size: number, tag: string | undefined): void {
+  profiling.countdown -= size;
+  if (profiling.countdown <= 0) noteSample(size, tag);
 }
 
 /** Every check, then the allocation, then (with profiling on) the sample. */
@@ -52,9 +60,6 @@ function allocChecked(size: number, options: AllocOptions): OffheapBuffer {
   }
   const tier = encoded & TIER_BITS;
   const buffer = ownedBuffer(encoded - tier, size, TIERS[tier], tag, id);
-  if (profiling.sampleBytes > 0) {
-    profiling.countdown -= size;
-    if (profiling.countdown <= 0) noteSample(size, tag);
-  }
+  if (profiling.sampleBytes !== 0) countSample(size, tag);
   return buffer;
 }

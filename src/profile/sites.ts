@@ -3,6 +3,10 @@
  * leak or a hot spot names the caller's file and line. Capturing a stack costs microseconds, so
  * only tracked allocations (`profile.start({ stacks: true })`) and sampled ones pay it.
  *
+ * A tracked buffer's site is formatted at once: an unformatted stack keeps its frames' receivers
+ * alive, and one of them could hold the buffer, which would then never be collected and never
+ * reported as leaked. A sample's stack is formatted later (see hot_spots.ts).
+ *
  * @module
  */
 
@@ -37,12 +41,26 @@ function locationOf(frame: string): string {
   return trimmed;
 }
 
-/** The caller's site: the stack now, with offheap's frames and the "Error" header dropped. */
-export function captureSite(): AllocationSite {
+/**
+ * The stack now, not yet formatted: capturing costs about 3 µs in Deno and 1 in Bun, formatting
+ * (reading `.stack`, which Deno source-maps) about 70 µs and 4, so sampling formats later.
+ */
+export function captureStack(): Error {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = FRAMES_CAPTURED;
-  const text = new Error().stack ?? "";
+  const captured = new Error();
   Error.stackTraceLimit = limit;
+  return captured;
+}
+
+/** The caller's site now (formatted at once: nothing captured is kept). */
+export function captureSite(): AllocationSite {
+  return siteOf(captureStack());
+}
+
+/** The caller's site in a captured stack: offheap's frames and the "Error" header dropped. */
+export function siteOf(captured: Error): AllocationSite {
+  const text = captured.stack ?? "";
   const frames: string[] = [];
   for (const line of text.split("\n")) {
     if (!/^\s*at\s/.test(line) || isOwnFrame(line)) continue;
