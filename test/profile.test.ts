@@ -112,7 +112,11 @@ test("without stack tracking, batched leak watching still reports the leaked buf
   assert.equal(leaked.state, "collected");
   assert.equal(leaked.site, undefined);
   assert.equal((report.heapLeaks as { count: number }).count, 1);
-  assert.equal(leaks.some((leak) => leak.address === report.keptAddress), false, "live buffers are tracked only with stacks");
+  assert.equal(
+    leaks.some((leak) => leak.address === report.keptAddress),
+    false,
+    "live buffers are tracked only with stacks",
+  );
 });
 
 function allocateSmall(count: number): void {
@@ -232,7 +236,12 @@ test("the timeline's timer never keeps a process alive", () => {
 
 test("bad tags and options are TypeErrors or RangeErrors; a freed buffer is USE_AFTER_FREE", () => {
   const long = "x".repeat(65);
-  for (const [tag, kind] of [[42, TypeError], [null, TypeError], ["", RangeError], [long, RangeError], ["é".repeat(33), RangeError]] as const) {
+  for (
+    const [tag, kind] of [[42, TypeError], [null, TypeError], ["", RangeError], [long, RangeError], [
+      "é".repeat(33),
+      RangeError,
+    ]] as const
+  ) {
     assert.throws(() => heap.alloc(64, { tag: tag as unknown as string }), kind);
     assert.throws(() => new Pool({ blockSize: 64, tag: tag as unknown as string }), kind);
     assert.throws(() => new Arena({ tag: tag as unknown as string }), kind);

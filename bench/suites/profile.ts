@@ -20,7 +20,12 @@ import { library } from "../../src/ffi/load.ts";
 const sizesBytes = [64, 1024];
 
 /** A subject that runs with profiling configured by `start` (and turned off again afterwards). */
-function profiled(offheap: Offheap, name: string, sizeBytes: number, options: Parameters<Offheap["profile"]["start"]>[0]): Subject {
+function profiled(
+  offheap: Offheap,
+  name: string,
+  sizeBytes: number,
+  options: Parameters<Offheap["profile"]["start"]>[0],
+): Subject {
   const { heap, profile } = offheap;
   return {
     name,

@@ -11,7 +11,7 @@
  */
 import { describe, expectPositiveInteger, nativeFailure, statusName } from "../errors.ts";
 import { nativeAllocOwned } from "../ffi/hot.ts";
-import { ownedBuffer, type OffheapBuffer } from "./buffer.ts";
+import { type OffheapBuffer, ownedBuffer } from "./buffer.ts";
 import { ALIGN_HUGE_MAX, type AllocOptions, checkAlign, encodeOptions } from "./options.ts";
 import { TIERS } from "./stats.ts";
 import { profiling } from "../profile/state.ts";

@@ -76,7 +76,13 @@ let constructingTagId = 0;
  * A buffer over an allocation `heap.alloc()` made with `offheap_alloc_owned`: its size is counted
  * under tag `id`, and leaves the count when the buffer is freed.
  */
-export function ownedBuffer(address: number, byteLength: number, tier: Tier, tag: string | undefined, id: number): OffheapBuffer {
+export function ownedBuffer(
+  address: number,
+  byteLength: number,
+  tier: Tier,
+  tag: string | undefined,
+  id: number,
+): OffheapBuffer {
   constructingTagId = id;
   return new OffheapBuffer(address, byteLength, tier, tag);
 }
@@ -266,7 +272,11 @@ export class OffheapBuffer {
   #typed<T>(Kind: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number }): T {
     this.#live("view buffer");
     const mapping = mappingFor(this.#address, this.#byteLength, "view buffer");
-    return new Kind(mapping.buffer, this.#address - mapping.base, Math.floor(this.#byteLength / Kind.BYTES_PER_ELEMENT));
+    return new Kind(
+      mapping.buffer,
+      this.#address - mapping.base,
+      Math.floor(this.#byteLength / Kind.BYTES_PER_ELEMENT),
+    );
   }
 
   /**

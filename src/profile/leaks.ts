@@ -29,14 +29,15 @@ export interface LeakEntry {
 /** Collected leaks first, then live tracked buffers, each oldest first. */
 export function listLeaks(): LeakEntry[] {
   const now = Date.now();
-  const entry = (state: LeakEntry["state"]) => (record: ReturnType<typeof leakReport>["records"][number]): LeakEntry => ({
-    state,
-    address: record.address,
-    byteLength: record.byteLength,
-    ...(record.tag === undefined ? {} : { tag: record.tag }),
-    ...(record.site === undefined ? {} : { site: record.site, stack: record.stack }),
-    ageSeconds: (now - record.allocatedAt) / 1000,
-  });
+  const entry =
+    (state: LeakEntry["state"]) => (record: ReturnType<typeof leakReport>["records"][number]): LeakEntry => ({
+      state,
+      address: record.address,
+      byteLength: record.byteLength,
+      ...(record.tag === undefined ? {} : { tag: record.tag }),
+      ...(record.site === undefined ? {} : { site: record.site, stack: record.stack }),
+      ageSeconds: (now - record.allocatedAt) / 1000,
+    });
   const byAge = (a: LeakEntry, b: LeakEntry) => b.ageSeconds - a.ageSeconds;
   const collected = leakReport().records.map(entry("collected")).sort(byAge);
   const live = [...liveTracked.values()].map(entry("live")).sort(byAge);

@@ -15,8 +15,8 @@ import { configure, profiling, SAMPLE_BYTES_DEFAULT } from "./state.ts";
 import { readTags, type TagStats } from "./tags.ts";
 import {
   clearTimeline,
-  type Sampler,
   type SampleOptions,
+  type Sampler,
   sampling,
   startSampling,
   takeSample,
@@ -264,4 +264,3 @@ export const profile: Profile = {
   },
   timelineSvg: () => renderTimelineSvg(timelineSamples()),
 };
-

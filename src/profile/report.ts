@@ -58,12 +58,20 @@ export function renderReport(input: ReportInput): string {
   lines.push(`offheap profile at ${new Date(now.time).toISOString()}`);
   lines.push("");
   lines.push("now");
-  lines.push(`  live: ${formatBytes(now.liveBytes)} (${TIERS.map((tier) => `${tier} ${formatBytes(now.tiers[tier])}`).join(", ")})`);
+  lines.push(
+    `  live: ${formatBytes(now.liveBytes)} (${
+      TIERS.map((tier) => `${tier} ${formatBytes(now.tiers[tier])}`).join(", ")
+    })`,
+  );
   lines.push(`  rss: ${formatBytes(now.rssBytes)}`);
   if (timeline.length >= 2) {
     const seconds = (timeline[timeline.length - 1].time - timeline[0].time) / 1000;
     lines.push(`  timeline: ${timeline.length} samples over ${seconds.toFixed(1)} s`);
-    lines.push(`  peak live: ${formatBytes(peakOf(timeline, (sample) => sample.liveBytes))}, peak rss: ${formatBytes(peakOf(timeline, (sample) => sample.rssBytes))}`);
+    lines.push(
+      `  peak live: ${formatBytes(peakOf(timeline, (sample) => sample.liveBytes))}, peak rss: ${
+        formatBytes(peakOf(timeline, (sample) => sample.rssBytes))
+      }`,
+    );
     lines.push(`  growth: ${formatBytes(growthRate(timeline))}/s`);
     const rates = timeline.slice(1).map((sample) => sample.allocRateBytesPerSecond);
     const mean = rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
@@ -72,21 +80,31 @@ export function renderReport(input: ReportInput): string {
     lines.push("  timeline: none (profile.sample({ intervalMs }) records one)");
   }
   lines.push("");
-  const tagNames = Object.keys(tags).sort((a, b) => tags[b].liveBytes - tags[a].liveBytes || tags[b].peakBytes - tags[a].peakBytes);
+  const tagNames = Object.keys(tags).sort((a, b) =>
+    tags[b].liveBytes - tags[a].liveBytes || tags[b].peakBytes - tags[a].peakBytes
+  );
   lines.push(`top tags (${tagNames.length})`);
   for (const name of tagNames.slice(0, 10)) {
     const tag = tags[name];
-    lines.push(`  ${name}: live ${formatBytes(tag.liveBytes)} in ${tag.liveBlocks} blocks, peak ${formatBytes(tag.peakBytes)}, ${tag.allocs} allocs, ${tag.frees} frees`);
+    lines.push(
+      `  ${name}: live ${formatBytes(tag.liveBytes)} in ${tag.liveBlocks} blocks, peak ${
+        formatBytes(tag.peakBytes)
+      }, ${tag.allocs} allocs, ${tag.frees} frees`,
+    );
   }
   lines.push("");
   lines.push(`top sites (${hotSpots.length}, sampled)`);
   for (const spot of hotSpots.slice(0, 10)) {
-    lines.push(`  ${formatBytes(spot.bytes)} in ~${Math.round(spot.count)} allocs (${spot.samples} samples): ${spot.site}`);
+    lines.push(
+      `  ${formatBytes(spot.bytes)} in ~${Math.round(spot.count)} allocs (${spot.samples} samples): ${spot.site}`,
+    );
   }
   lines.push("");
   const collected = leaks.filter((leak) => leak.state === "collected");
   const live = leaks.filter((leak) => leak.state === "live");
-  lines.push(`suspected leaks: ${input.leakedTotal} buffers collected without free(), ${live.length} tracked buffers live`);
+  lines.push(
+    `suspected leaks: ${input.leakedTotal} buffers collected without free(), ${live.length} tracked buffers live`,
+  );
   for (const leak of [...collected.slice(0, 10), ...live.slice(0, 10)]) {
     const where = leak.site ?? "(site unknown: profile.start({ stacks: true }) records it)";
     const tag = leak.tag === undefined ? "" : ` [${leak.tag}]`;
@@ -122,19 +140,43 @@ export function renderTimelineSvg(timeline: TimelineSample[]): string {
   const x = (time: number) => (MARGIN.left + ((time - start) / span) * plotWidth).toFixed(1);
   const y = (bytes: number) => (MARGIN.top + plotHeight - (bytes / top) * plotHeight).toFixed(1);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="11">`,
+  );
   parts.push(`<title>offheap timeline: ${timeline.length} samples</title>`);
   parts.push(`<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`);
-  parts.push(`<line x1="${MARGIN.left}" y1="${MARGIN.top + plotHeight}" x2="${MARGIN.left + plotWidth}" y2="${MARGIN.top + plotHeight}" stroke="#444444"/>`);
-  parts.push(`<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${MARGIN.top + plotHeight}" stroke="#444444"/>`);
-  parts.push(`<text x="${MARGIN.left - 6}" y="${MARGIN.top + 4}" text-anchor="end">${escapeXml(formatBytes(top))}</text>`);
+  parts.push(
+    `<line x1="${MARGIN.left}" y1="${MARGIN.top + plotHeight}" x2="${MARGIN.left + plotWidth}" y2="${
+      MARGIN.top + plotHeight
+    }" stroke="#444444"/>`,
+  );
+  parts.push(
+    `<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${
+      MARGIN.top + plotHeight
+    }" stroke="#444444"/>`,
+  );
+  parts.push(
+    `<text x="${MARGIN.left - 6}" y="${MARGIN.top + 4}" text-anchor="end">${escapeXml(formatBytes(top))}</text>`,
+  );
   parts.push(`<text x="${MARGIN.left - 6}" y="${MARGIN.top + plotHeight}" text-anchor="end">0</text>`);
-  parts.push(`<text x="${MARGIN.left + plotWidth}" y="${HEIGHT - 12}" text-anchor="end">${escapeXml(`${(span / 1000).toFixed(1)} s`)}</text>`);
+  parts.push(
+    `<text x="${MARGIN.left + plotWidth}" y="${HEIGHT - 12}" text-anchor="end">${
+      escapeXml(`${(span / 1000).toFixed(1)} s`)
+    }</text>`,
+  );
   SERIES.forEach((series, index) => {
     const points = timeline.map((sample) => `${x(sample.time)},${y(series.read(sample))}`).join(" ");
-    parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.5" points="${points}"><title>${escapeXml(series.name)}</title></polyline>`);
+    parts.push(
+      `<polyline fill="none" stroke="${series.color}" stroke-width="1.5" points="${points}"><title>${
+        escapeXml(series.name)
+      }</title></polyline>`,
+    );
     const legendY = MARGIN.top + 14 * index;
-    parts.push(`<text x="${MARGIN.left + plotWidth + 10}" y="${legendY + 4}" fill="${series.color}">${escapeXml(series.name)}</text>`);
+    parts.push(
+      `<text x="${MARGIN.left + plotWidth + 10}" y="${legendY + 4}" fill="${series.color}">${
+        escapeXml(series.name)
+      }</text>`,
+    );
   });
   parts.push(`</svg>`);
   return parts.join("\n") + "\n";

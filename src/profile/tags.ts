@@ -50,7 +50,9 @@ export function tagId(action: string, tag: unknown): number {
   if (known !== undefined) return known;
   const bytes = encoder.encode(tag);
   if (bytes.length === 0 || bytes.length > TAG_BYTES_MAX) {
-    throw new RangeError(`Cannot ${action}: tag must be 1 to ${TAG_BYTES_MAX} UTF-8 bytes, got ${bytes.length} (${describe(tag)})`);
+    throw new RangeError(
+      `Cannot ${action}: tag must be 1 to ${TAG_BYTES_MAX} UTF-8 bytes, got ${bytes.length} (${describe(tag)})`,
+    );
   }
   const id = library().native.offheap_tag_intern(bytes, bytes.length);
   if (id === OUT_OF_MEMORY) {
@@ -136,4 +138,3 @@ export function readTags(): Record<string, TagStats> {
   }
   return result;
 }
-

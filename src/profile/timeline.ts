@@ -90,7 +90,9 @@ function integerIn(name: string, value: unknown, fallback: number, min: number, 
     throw new TypeError(`Cannot start sampling: ${name} must be a number, got ${typeof value} ${describe(value)}`);
   }
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`Cannot start sampling: ${name} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+    throw new RangeError(
+      `Cannot start sampling: ${name} must be an integer from ${min} to ${max}, got ${describe(value)}`,
+    );
   }
   return value;
 }
