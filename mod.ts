@@ -64,4 +64,4 @@ export type { Profile, ProfileOptions, ProfileStatus } from "./src/profile/profi
 export type { TagStats } from "./src/profile/tags.ts";
 export type { HotSpot, HotSpotOptions } from "./src/profile/hot_spots.ts";
 export type { LeakEntry } from "./src/profile/leaks.ts";
-export type { Sampler, SampleOptions, TimelineSample } from "./src/profile/timeline.ts";
+export type { SampleOptions, Sampler, TimelineSample } from "./src/profile/timeline.ts";
