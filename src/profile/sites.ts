@@ -15,6 +15,9 @@ const FRAMES_KEPT = 8;
 /** Frames captured: offheap's own (up to about 6 deep) plus the ones kept. */
 const FRAMES_CAPTURED = FRAMES_KEPT + 8;
 
+/** `Error.stackTraceLimit` is V8's and JavaScriptCore's, not the language's: typed here. */
+const errorClass = Error as ErrorConstructor & { stackTraceLimit: number };
+
 /** Where an allocation was made. */
 export interface AllocationSite {
   /** The first caller's frame outside offheap: `file:line:column` (a URL or a path, as the runtime prints it). */
@@ -46,10 +49,10 @@ function locationOf(frame: string): string {
  * (reading `.stack`, which Deno source-maps) about 70 µs and 4, so sampling formats later.
  */
 export function captureStack(): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = FRAMES_CAPTURED;
+  const limit = errorClass.stackTraceLimit;
+  errorClass.stackTraceLimit = FRAMES_CAPTURED;
   const captured = new Error();
-  Error.stackTraceLimit = limit;
+  errorClass.stackTraceLimit = limit;
   return captured;
 }
 
