@@ -465,7 +465,7 @@ export class Arena {
     this.#leftAt.length = chunk;
     this.#releaseFrom(chunk + 2);
     this.#enter(this.#chunks[chunk], chunk);
-    this.cursor.offset = offset;
+    this.cursor.offset = offset | 0; // an int32 (offsets stay below 2^30), so the field stays a small integer
   }
 
   /**
