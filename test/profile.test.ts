@@ -9,6 +9,8 @@
 import assert from "node:assert/strict";
 import { runScript, test } from "./harness.ts";
 import { Arena, Cache, heap, OffheapBuffer, Pool, profile } from "../mod.ts";
+import { startWorker } from "./workers/runtime.ts";
+import type { TagWorkerCommand, TagWorkerReport } from "./profile/tag_worker.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 
@@ -42,6 +44,29 @@ test("a transferred tagged buffer stays counted until its new owner frees it", (
   OffheapBuffer.from(descriptor).free();
   assert.equal(liveOf("t.transfer").liveBytes, 0);
   assert.equal(liveOf("t.transfer").liveBlocks, 0);
+});
+
+test("tags are process-wide: a Worker's tagged buffers count where the main thread reads, and balance when it frees them", async () => {
+  const mine = heap.alloc(1000, { tag: "t.workers" });
+  const worker = startWorker(new URL("./profile/tag_worker.ts", import.meta.url));
+  try {
+    const report = await new Promise<TagWorkerReport>((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<TagWorkerReport>) => resolve(event.data);
+      worker.onerror = (event: Event) => reject(new Error((event as ErrorEvent).message));
+      worker.postMessage({ tag: "t.workers", count: 50, size: 300 } satisfies TagWorkerCommand);
+    });
+    assert.equal(report.error, undefined);
+    assert.equal(report.liveBytesSeen, 1000 + 50 * 300, "the Worker sees the main thread's bytes too");
+    assert.equal(liveOf("t.workers").liveBytes, 1000 + 50 * 300);
+    assert.equal(liveOf("t.workers").liveBlocks, 51);
+    for (const descriptor of report.descriptors) OffheapBuffer.from(descriptor).free();
+    mine.free();
+    assert.equal(liveOf("t.workers").liveBytes, 0);
+    assert.equal(liveOf("t.workers").liveBlocks, 0);
+    assert.equal(liveOf("t.workers").peakBytes, 1000 + 50 * 300);
+  } finally {
+    worker.terminate();
+  }
 });
 
 test("a Pool, an Arena and a Cache count the memory they map under their tag, back to zero", () => {
