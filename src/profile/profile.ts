@@ -34,8 +34,8 @@ export interface ProfileOptions {
   stacks?: boolean;
   /**
    * Sample allocations for `hotSpots()`: one sample per this many bytes allocated on average (an
-   * exponential countdown, as tcmalloc's heap profiler). 0 turns sampling off. Default 4194304
-   * (4 MiB: a sample's stack capture costs 1-3 µs).
+   * exponential countdown, as tcmalloc's heap profiler). 0 turns sampling off. Default 8388608
+   * (8 MiB: a sample's stack capture costs 1-6 µs).
    */
   sampleBytes?: number;
   /** Seed of the sampler's generator, for repeatable runs. Default: the clock. */
@@ -239,7 +239,7 @@ function start(options: ProfileOptions = {}): void {
 /** The profiler. */
 export const profile: Profile = {
   start,
-  stop: () => configure(false, 0, profiling.seed),
+  stop: () => configure(false, 0, 1),
   clear() {
     clearHotSpots();
     clearTimeline();
