@@ -43,6 +43,7 @@ import { type ExportedEntry, exportStream, parseEntries, readDump, writeDump } f
 import { type CacheLoader, InFlight } from "./fetch.ts";
 import { CACHE_DESCRIPTOR_KIND, type CacheDescriptor, descriptorHandle } from "./share.ts";
 import { installCacheInternals } from "./_internals.ts";
+import { tagId, type TrackedMemory, trackMemory } from "../profile/tags.ts";
 
 const INVALID_SIZE = -2;
 const GET = "get from Cache";
@@ -76,6 +77,7 @@ export class Cache {
   #id: number;
   #counters: Float64Array = new Float64Array(32);
   #inFlight = new InFlight();
+  #memory: TrackedMemory | undefined;
 
   /**
    * Creates an empty cache in native memory.
@@ -94,6 +96,7 @@ export class Cache {
       return;
     }
     const shape = shapeOf(options);
+    const memoryTag = tagId("create Cache", options.tag); // profiling: the cache's memory under its tag
     const created = bindCache().offheap_cache_create(
       shape.maxBytes,
       shape.maxEntries,
@@ -105,6 +108,7 @@ export class Cache {
     );
     const subject = shape.node < 0 ? `maxBytes ${shape.maxBytes}` : `maxBytes ${shape.maxBytes}, node ${shape.node}`;
     this.#handle = this.#id = unwrap(created, "create Cache", subject);
+    this.#memory = trackMemory(memoryTag, () => this.stats().memoryBytes);
   }
 
   static {
@@ -721,6 +725,7 @@ export class Cache {
   free(): void {
     const handle = this.#handle;
     if (handle === 0) return;
+    this.#memory?.release();
     this.#handle = 0;
     unwrap(bindCache().offheap_cache_release(handle), "free Cache", `handle ${handle}`);
   }

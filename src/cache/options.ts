@@ -59,6 +59,8 @@ export interface CacheOptions {
    * (`INVALID_NODE`). Default: the system's policy.
    */
   node?: number;
+  /** Count the cache's memory under this tag in `profile.byTag()` (1 to 64 UTF-8 bytes). */
+  tag?: string;
 }
 
 /** Options of {@linkcode Cache.set}. */

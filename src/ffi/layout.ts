@@ -9,7 +9,15 @@
 import { library } from "./load.ts";
 
 /** The layouts the library describes, numbered as `offheap_layout` numbers them. */
-export const LAYOUT = { stats: 0, threads: 1, config: 2, allocFlags: 3, cacheStats: 4, poolStats: 5 } as const;
+export const LAYOUT = {
+  stats: 0,
+  threads: 1,
+  config: 2,
+  allocFlags: 3,
+  cacheStats: 4,
+  poolStats: 5,
+  tagStats: 6,
+} as const;
 
 /** An option of `offheap_config`: a number, a boolean (0 or 1), or a choice (an index into `values`). */
 export interface OptionLayout {
@@ -34,6 +42,7 @@ interface Layouts {
   allocFlags: readonly FlagLayout[];
   cacheStats: readonly string[];
   poolStats: readonly string[];
+  tagStats: readonly string[];
 }
 
 const cache: Partial<Layouts> = {};

@@ -195,6 +195,22 @@ export const symbols = {
   offheap_pool_trim: { parameters: ["u32"], result: "f64" },
   /** (handle: u32, out: [*]f64, capacity: u32) -> i32 fields written (named by offheap_layout 5), or a negative status */
   offheap_pool_stats: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+
+  // --- Profiling: zig/src/abi/profile.zig. A tag is a u32 id (0: none) interned process-wide ---
+  /** (size: f64, alignment: u32, flags: u32, node: i32, tag: u32) -> f64 address + tier (low 2 bits), or a negative status */
+  offheap_alloc_owned: { parameters: ["f64", "u32", "u32", "i32", "u32"], result: "f64" },
+  /** (address: f64, size: f64, tag: u32) -> i32 tier freed, or a negative status; the size leaves the tag's counters */
+  offheap_free_owned: { parameters: ["f64", "f64", "u32"], result: "i32" },
+  /** (name: [*]u8 UTF-8, length: u32 1-64) -> i32 tag id (>= 1), or a negative status */
+  offheap_tag_intern: { parameters: ["buffer", "u32"], result: "i32" },
+  /** () -> u32 tags interned (ids 1..count) */
+  offheap_tag_count: { parameters: [], result: "u32" },
+  /** (id: u32, out: [*]u8, capacity: u32) -> i32 the name's full length, or a negative status */
+  offheap_tag_name: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  /** (out: [*]f64, capacity: u32) -> i32 rows written (tag ids from 1; fields named by offheap_layout 6), or a negative status */
+  offheap_tag_stats: { parameters: ["buffer", "u32"], result: "i32" },
+  /** (tag: u32, bytes: f64, blocks: i32) -> i32 status; adds (negative: removes) memory held under the tag */
+  offheap_tag_adjust: { parameters: ["u32", "f64", "i32"], result: "i32" },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The table's type. */

@@ -40,7 +40,7 @@ export interface AllocOptions {
   align?: number;
   /** Return zeroed memory (fresh mappings are not written twice). Default false. */
   zero?: boolean;
-  /** A label that appears in leak reports. */
+  /** A label (1 to 64 UTF-8 bytes) that appears in leak reports and counts the block in `profile.byTag()`. */
   tag?: string;
   /**
    * Hugepages. `"auto"` (default, or `OFFHEAP_HUGE`): sizes above 2 MiB get hugetlb pages when

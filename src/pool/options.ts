@@ -31,6 +31,8 @@ export interface PoolOptions {
   node?: number;
   /** How long a grown chunk must stay wholly free before it is given back. Default 1000 ms. */
   decayMs?: number;
+  /** Count the pool's mapped bytes under this tag in `profile.byTag()` (1 to 64 UTF-8 bytes). */
+  tag?: string;
 }
 
 /** The checked options, as `offheap_pool_create` takes them. */

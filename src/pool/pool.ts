@@ -17,6 +17,7 @@ import { describe, nativeFailure, OffheapError, unwrap } from "../errors.ts";
 import { decodeFields, layout } from "../ffi/layout.ts";
 import { detachRegion, mappingFor } from "../heap/views.ts";
 import { bindPool, poolDrain, poolRefill } from "./native.ts";
+import { tagId, type TrackedMemory, trackMemory } from "../profile/tags.ts";
 import { POOL_PRESETS, type PoolOptions, type PoolPreset, type PoolPresetName, poolShape } from "./options.ts";
 
 /** Block states, as zig/src/pool/pool.zig numbers them. */
@@ -232,6 +233,8 @@ export class Pool {
   #blocksOffset: number;
   #meta: ArrayBuffer;
   #metaBase: number;
+  /** The pool's mapped bytes under its `tag` (the creating handle counts them; opened ones do not). */
+  #memory: TrackedMemory | undefined;
 
   /**
    * Creates a pool and carves its initial capacity.
@@ -252,6 +255,7 @@ export class Pool {
       openingInfo = undefined;
     } else {
       const shape = poolShape(options);
+      const tag = tagId("create Pool", options.tag);
       const created = native.offheap_pool_create(
         shape.blockSize,
         shape.align,
@@ -264,6 +268,7 @@ export class Pool {
       );
       this.#handle = unwrap(created, "create Pool", `blockSize ${shape.blockSize}, maxBlocks ${shape.maxBlocks}`);
       this.#blockSize = shape.blockSize;
+      this.#memory = trackMemory(tag, () => this.stats().mappedBytes);
     }
     this.#slot = info[INFO.slot];
     this.#base = info[INFO.blocksBase];
@@ -617,6 +622,7 @@ export class Pool {
     const handle = this.#handle;
     if (handle === 0) return;
     this.#drainAll(handle);
+    this.#memory?.release();
     const last = this.stats().handles === 1;
     this.#handle = 0;
     this.#limit = 0;

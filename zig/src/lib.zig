@@ -6,6 +6,7 @@
 //!   cache/    the off-heap cache: entries, hash index, policies (LRU, LFU, FIFO, W-TinyLFU), shards
 //!   pool/     fixed-size block pools: the shared free stack, block states, chunks that grow and decay
 //!   stats/    the counters, their one declared field list, and resident bytes
+//!   profile/  allocation tags: interned names and their live, peak and total counters
 //!   os/       every system call, behind one contract (Linux today)
 //!   support/  the status codes, a spin lock and the handle registry, used by every layer
 //!   config.zig  the options table
@@ -22,6 +23,7 @@ comptime {
     _ = @import("abi/cache.zig");
     _ = @import("abi/pool.zig");
     _ = @import("abi/faults.zig");
+    _ = @import("abi/profile.zig");
 }
 
 test {
@@ -78,4 +80,6 @@ test {
     _ = @import("simd/kernels_test.zig");
     _ = @import("simd/accuracy_test.zig");
     _ = @import("simd/topk.zig");
+    _ = @import("profile/tags.zig");
+    _ = @import("profile/fields.zig");
 }

@@ -41,6 +41,8 @@ pub const Layout = enum(u32) {
     cache_stats = 4,
     /// `offheap_pool_stats`: a JSON array of field names.
     pool_stats = 5,
+    /// `offheap_tag_stats`: a JSON array of the field names of one tag's row.
+    tag_stats = 6,
 };
 
 fn layoutText(layout: Layout) []const u8 {
@@ -51,6 +53,7 @@ fn layoutText(layout: Layout) []const u8 {
         .alloc_flags => memory.flags_layout_json,
         .cache_stats => @import("../cache/fields.zig").names_json,
         .pool_stats => @import("../pool/fields.zig").names_json,
+        .tag_stats => @import("../profile/fields.zig").names_json,
     };
 }
 
@@ -88,7 +91,7 @@ test "every layout is valid JSON with one entry per value written" {
     var buffer: [8192]u8 = undefined;
     var values: [512]f64 = undefined;
     const written = [_]i32{ offheap_stats(&values, values.len), offheap_threads_stats(&values, values.len), offheap_config(&values, values.len) };
-    for ([_]Layout{ .stats, .threads, .config, .alloc_flags, .cache_stats, .pool_stats }, 0..) |layout, index| {
+    for ([_]Layout{ .stats, .threads, .config, .alloc_flags, .cache_stats, .pool_stats, .tag_stats }, 0..) |layout, index| {
         const length = offheap_layout(@backingInt(layout), &buffer, buffer.len);
         try std.testing.expect(length > 2 and length <= buffer.len);
         try std.testing.expectEqual(length, offheap_layout(@backingInt(layout), null, 0));
@@ -96,7 +99,7 @@ test "every layout is valid JSON with one entry per value written" {
         defer parsed.deinit();
         if (index < written.len) try std.testing.expectEqual(@as(usize, @intCast(written[index])), parsed.value.array.items.len);
     }
-    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_layout(6, &buffer, buffer.len));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_layout(7, &buffer, buffer.len));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_stats(null, 100));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_stats(&values, 2));
     try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_threads_stats(&values, 2));

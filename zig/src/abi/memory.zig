@@ -171,7 +171,7 @@ pub const flags_layout_json: []const u8 = blk: {
 };
 
 /// Decodes the flags and node of offheap_alloc_ex into a request; rejects unknown bits.
-fn requestArgument(size_bytes: usize, alignment: u32, flags_word: u32, node: i32) Error!heap.Request {
+pub fn requestArgument(size_bytes: usize, alignment: u32, flags_word: u32, node: i32) Error!heap.Request {
     const flags: AllocFlags = @bitCast(flags_word);
     if (flags.unknown != 0) return error.InvalidArgument;
     if (node < -1) return error.InvalidNode;
