@@ -22,6 +22,7 @@ comptime {
     _ = @import("abi/cache.zig");
     _ = @import("abi/pool.zig");
     _ = @import("abi/faults.zig");
+    _ = @import("abi/index.zig");
 }
 
 test {

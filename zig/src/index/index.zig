@@ -102,6 +102,27 @@ pub const Index = struct {
         return index;
     }
 
+    /// An index over arrays it does not own (a read-only view of a mapped file, persist.zig).
+    pub fn adopt(options: Options, graph: Graph, ids: IdMap) Error!*Index {
+        const space = try checkOptions(options);
+        assert(!graph.owned);
+        assert(!ids.owned);
+        const slot = try memory.alloc(Index, 1, options.placement);
+        const index = &slot[0];
+        index.* = .{
+            .space = space,
+            .graph = graph,
+            .ids = ids,
+            .build = .{ .m = options.m, .ef_construction = options.ef_construction },
+            .ef_search = options.ef_search,
+            .level_mult = 1.0 / @log(@as(f64, @floatFromInt(options.m))),
+            .prng = .init(options.seed),
+            .scratch = .{ .placement = options.placement },
+            .placement = options.placement,
+        };
+        return index;
+    }
+
     pub fn destroy(index: *Index) void {
         assert(index.lock.state.load(.monotonic) == 0);
         index.scratch.deinit();
@@ -295,7 +316,7 @@ pub const Index = struct {
         const graph = &index.graph;
         const live = graph.count - graph.removed;
         switch (filter) {
-            .none => return (try search_zig.search(ctx, scratch, ef, .{})).items[0..],
+            .none => return index.walk(ctx, scratch, ef, .{}),
             .id_list => |list| {
                 const bits = try scratch.allowedBits(graph.capacity);
                 var allowed: u64 = 0;
