@@ -243,6 +243,19 @@ test("Workers searching one shared index concurrently get what a single thread g
   }
 }, TIMEOUT);
 
+test("a batch linked by several native threads reaches the recall of a serial build", () => {
+  const truth = exactTopK(liveMap(rows, COUNT), "cosine", queries, 10);
+  for (const threads of [1, 2, 4]) {
+    using index = new VectorIndex({ dim: DIM, metric: "cosine" });
+    index.addBatch(allIds, rows, { threads });
+    assert.equal(index.size, COUNT);
+    const recall = recallOf(truth, index.searchBatch(queries, { k: 10 }).map((r) => r.ids));
+    assert.ok(recall >= 0.95, `${threads} threads: recall ${recall}`);
+  }
+  using index = new VectorIndex({ dim: DIM });
+  assert.throws(() => index.addBatch([1], new Float32Array(DIM), { threads: 0 }), RangeError);
+});
+
 test("Workers adding to one shared index concurrently build it whole, with serial recall", async () => {
   using index = new VectorIndex({ dim: DIM, metric: "l2sq" });
   const descriptor = index.share();
