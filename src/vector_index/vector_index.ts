@@ -484,7 +484,16 @@ export class VectorIndex {
   stats(): VectorIndexStats {
     const action = "read VectorIndex stats";
     const out = new Float64Array(STAT_FIELDS.length);
-    unwrap(this.#native.offheap_index_stats(this.#live(action), out, out.length), action, "VectorIndex");
+    const written = unwrap(
+      this.#native.offheap_index_stats(this.#live(action), out, out.length),
+      action,
+      "VectorIndex",
+    );
+    if (written !== STAT_FIELDS.length) {
+      throw new Error(
+        `liboffheap reports ${written} index stats, this facade knows ${STAT_FIELDS.length}: mismatched builds`,
+      );
+    }
     const record: Record<string, unknown> = {};
     STAT_FIELDS.forEach((name, index) => (record[name] = out[index]));
     record.metric = metricName(out[STAT_FIELDS.indexOf("metric")]);

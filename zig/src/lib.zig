@@ -88,4 +88,5 @@ test {
     _ = @import("index/scratch.zig");
     _ = @import("index/filter.zig");
     _ = @import("index/index_test.zig");
+    _ = @import("index/persist.zig");
 }
