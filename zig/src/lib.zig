@@ -89,4 +89,5 @@ test {
     _ = @import("index/filter.zig");
     _ = @import("index/index_test.zig");
     _ = @import("index/persist.zig");
+    _ = @import("index/link_locks.zig");
 }

@@ -21,6 +21,7 @@ const queue = @import("queue.zig");
 const RwLock = @import("rw_lock.zig").RwLock;
 const SpinLock = @import("../support/spin_lock.zig").SpinLock;
 const parallel = @import("parallel.zig");
+const LinkLocks = @import("link_locks.zig").LinkLocks;
 const Error = @import("../support/status.zig").Error;
 const Space = space_zig.Space;
 const Graph = graph_zig.Graph;
@@ -250,7 +251,7 @@ pub const Index = struct {
     }
 
     /// Links an appended node into the graph; `locks` and `entry_lock` for a parallel build.
-    pub fn linkNode(index: *Index, scratch: *Scratch, node: u32, locks: ?[*]SpinLock, entry_lock: ?*SpinLock) Error!void {
+    pub fn linkNode(index: *Index, scratch: *Scratch, node: u32, locks: ?*const LinkLocks, entry_lock: ?*SpinLock) Error!void {
         var ctx = search_zig.Context.init(&index.graph, &index.space, index.graph.vector(node));
         ctx.locks = locks;
         try insert_zig.insert(&ctx, scratch, &index.graph, index.build, node, entry_lock);

@@ -57,14 +57,14 @@ pub fn insert(ctx: *const Context, scratch: *Scratch, graph: *Graph, build: Buil
         var links: [search_zig.links_buffer_len]u32 = undefined;
         @memcpy(links[0..chosen_count], scratch.chosen[0..chosen_count]);
         {
-            if (ctx.locks) |locks| locks[node].lock();
-            defer if (ctx.locks) |locks| locks[node].unlock();
+            if (ctx.locks) |locks| locks.lock(node);
+            defer if (ctx.locks) |locks| locks.unlock(node);
             graph.setLinks(node, layer, links[0..chosen_count]);
         }
         if (sorted.len > 0) current = sorted[0];
         for (links[0..chosen_count]) |neighbour| {
-            if (ctx.locks) |locks| locks[neighbour].lock();
-            defer if (ctx.locks) |locks| locks[neighbour].unlock();
+            if (ctx.locks) |locks| locks.lock(neighbour);
+            defer if (ctx.locks) |locks| locks.unlock(neighbour);
             linkBack(ctx, scratch, graph, neighbour, node, layer);
         }
         if (layer == 0) break;

@@ -1,7 +1,8 @@
 //! The parallel build: the nodes of one `add` batch, already appended, are linked by several
-//! native threads at once, each taking the next node from a shared counter. As in hnswlib, every
-//! node has a lock that guards its link lists (a reader copies them under it, a writer rewrites them
-//! under it, and no thread ever holds two), and the entry point has one, held through the whole
+//! native threads at once, each taking the next node from a shared counter. As in hnswlib, a lock
+//! guards each node's link lists (a reader copies them under it, a writer rewrites them under it,
+//! and no thread ever holds two; link_locks.zig stripes them), and the entry point has one, held
+//! through the whole
 //! insertion of a node that raises the top level. The threads live only inside the call (spawned,
 //! then joined before it returns), so the runtimes never see them, and the index's writer lock keeps
 //! searches out meanwhile.
@@ -10,11 +11,12 @@ const assert = std.debug.assert;
 const memory = @import("memory.zig");
 const Index = @import("index.zig").Index;
 const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const LinkLocks = @import("link_locks.zig").LinkLocks;
 const Error = @import("../support/status.zig").Error;
 
 const Shared = struct {
     index: *Index,
-    locks: []SpinLock,
+    locks: *const LinkLocks,
     entry_lock: SpinLock = .{},
     next: std.atomic.Value(u32),
     end: u32,
@@ -31,7 +33,7 @@ const Shared = struct {
         while (!shared.failed.load(.acquire)) {
             const node = shared.next.fetchAdd(1, .monotonic);
             if (node >= shared.end) break;
-            index.linkNode(scratch, node, shared.locks.ptr, &shared.entry_lock) catch {
+            index.linkNode(scratch, node, shared.locks, &shared.entry_lock) catch {
                 shared.failed.store(true, .release);
                 return;
             };
@@ -42,10 +44,9 @@ const Shared = struct {
 /// Links nodes first..graph.count with `builders` threads (this one included).
 pub fn link(index: *Index, first: u32, builders: u32) Error!void {
     assert(builders > 1);
-    const locks = try memory.alloc(SpinLock, index.graph.count, index.placement);
-    defer memory.free(SpinLock, locks);
-    for (locks) |lock| assert(!lock.locked.load(.monotonic)); // zeroed memory is unlocked
-    var shared: Shared = .{ .index = index, .locks = locks, .next = .init(first), .end = index.graph.count };
+    var locks = try LinkLocks.init(index.graph.count, index.placement);
+    defer locks.deinit();
+    var shared: Shared = .{ .index = index, .locks = &locks, .next = .init(first), .end = index.graph.count };
     var threads: [16]std.Thread = undefined;
     var started: usize = 0;
     for (threads[0 .. builders - 1]) |*thread| {
@@ -54,6 +55,5 @@ pub fn link(index: *Index, first: u32, builders: u32) Error!void {
     }
     shared.work();
     for (threads[0..started]) |thread| thread.join();
-    for (locks) |lock| assert(!lock.locked.load(.monotonic));
     if (shared.failed.load(.acquire)) return error.OutOfMemory;
 }

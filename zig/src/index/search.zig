@@ -12,7 +12,7 @@ const queue = @import("queue.zig");
 const Scratch = @import("scratch.zig").Scratch;
 const Filter = @import("filter.zig").Filter;
 const Error = @import("../support/status.zig").Error;
-const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const LinkLocks = @import("link_locks.zig").LinkLocks;
 const Candidate = queue.Candidate;
 
 /// Room for any node's links at any level: m0 = 2·m, m at most 256.
@@ -25,7 +25,7 @@ pub const Context = struct {
     kernel: dispatch.PairFn,
     query: [*]const u8,
     /// Per-node link locks during a parallel build (insert.zig); null when one writer runs alone.
-    locks: ?[*]SpinLock = null,
+    locks: ?*const LinkLocks = null,
 
     pub fn init(graph: *const Graph, space: *const Space, query: []const u8) Context {
         assert(query.len == space.row_bytes);
@@ -45,17 +45,19 @@ pub const Context = struct {
     /// node's lock (another builder may be rewriting them).
     pub fn readLinks(ctx: *const Context, node: u32, level: u8, buffer: *[links_buffer_len]u32) []const u32 {
         const locks = ctx.locks orelse return ctx.graph.links(node, level);
-        locks[node].lock();
-        defer locks[node].unlock();
+        locks.lock(node);
+        defer locks.unlock(node);
         const links = ctx.graph.links(node, level);
         @memcpy(buffer[0..links.len], links);
         return buffer[0..links.len];
     }
 
+    /// Asks for a node's row ahead of its distance: every cache line of it, up to 8 (512 bytes;
+    /// the hardware prefetcher follows longer rows on its own).
     inline fn prefetch(ctx: *const Context, node: u32) void {
         const row = ctx.graph.vectors.ptr + @as(usize, node) * ctx.space.row_bytes;
-        @prefetch(row, .{});
-        if (ctx.space.row_bytes > 64) @prefetch(row + 64, .{});
+        const lines = @min((ctx.space.row_bytes + 63) / 64, 8);
+        for (0..lines) |line| @prefetch(row + line * 64, .{});
     }
 };
 
