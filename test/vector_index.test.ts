@@ -279,6 +279,21 @@ test("Workers adding to one shared index concurrently build it whole, with seria
   assert.throws(() => VectorIndex.open(descriptor), (e) => e instanceof OffheapError && e.code === "NOT_OWNED");
 }, TIMEOUT);
 
+test("placement options reach the allocator, and capacity reserves memory up front", () => {
+  using small = new VectorIndex({ dim: DIM, huge: "never", node: 0 });
+  using large = new VectorIndex({ dim: DIM, capacity: 50_000, huge: "auto" });
+  const reserved = large.stats().capacity;
+  assert.ok(reserved >= 50_000);
+  assert.ok(large.stats().memoryBytes > small.stats().memoryBytes + 50_000 * DIM * 4);
+  large.addBatch(allIds.subarray(0, 1000), rows.subarray(0, 1000 * DIM));
+  assert.equal(large.stats().capacity, reserved, "no growth below capacity");
+  small.addBatch(allIds.subarray(0, 1000), rows.subarray(0, 1000 * DIM));
+  assert.ok(small.stats().capacity >= 1000, "growth past the initial 16");
+  assert.throws(() => new VectorIndex({ dim: DIM, huge: "sometimes" as "auto" }), RangeError);
+  assert.throws(() => new VectorIndex({ dim: DIM, node: -1 }), RangeError);
+  assert.throws(() => new VectorIndex({ dim: DIM, node: 1000 }), (e) => e instanceof RangeError || e instanceof OffheapError);
+});
+
 test("bad input is a clear error and leaves the index as it was", () => {
   using index = new VectorIndex({ dim: 4, metric: "l2sq" });
   const v = new Float32Array([1, 2, 3, 4]);
