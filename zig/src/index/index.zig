@@ -303,33 +303,39 @@ pub const Index = struct {
         try index.rebuild();
     }
 
-    /// A new graph of the live nodes, in node order, from their stored rows; the old one is freed.
+    /// A new graph of the live nodes, in node order, from their stored rows (appended, then linked
+    /// by as many builders as an add of that size would use); the old one is freed. On failure the
+    /// old graph stays, and every id points into it again.
     fn rebuild(index: *Index) Error!void {
-        const old = &index.graph;
-        var fresh: Graph = .{ .m = old.m, .m0 = old.m0, .dim = old.dim, .row_bytes = old.row_bytes, .keep_rows = old.keep_rows, .placement = index.placement };
-        errdefer fresh.deinit();
-        try fresh.reserve(@max(old.count - old.removed, 1));
-        var previous = index.graph;
-        index.graph = fresh;
-        const scratch = index.scratch.acquire(index.sizes()) catch |err| {
-            index.graph = previous;
+        const previous = index.graph;
+        var fresh: Graph = .{ .m = previous.m, .m0 = previous.m0, .dim = previous.dim, .row_bytes = previous.row_bytes, .keep_rows = previous.keep_rows, .placement = index.placement };
+        const live = previous.count - previous.removed;
+        fresh.reserve(@max(live, 1)) catch |err| {
+            fresh.deinit();
             return err;
         };
-        defer index.scratch.release(scratch);
+        index.graph = fresh;
+        index.relink(&previous) catch |err| {
+            index.graph.deinit();
+            index.graph = previous;
+            index.remapIds();
+            return err;
+        };
+        var old = previous;
+        old.deinit();
+        assert(index.graph.removed == 0);
+        assert(index.graph.count == live);
+    }
+
+    fn relink(index: *Index, previous: *const Graph) Error!void {
         for (0..previous.count) |node_index| {
             const node: u32 = @intCast(node_index);
             if (previous.isRemoved(node)) continue;
             const exact: []const f32 = if (previous.keep_rows) previous.row(node) else &.{};
-            index.insertOne(scratch, previous.ids[node], exact, previous.vector(node)) catch |err| {
-                // Put the old graph back: the map still names its nodes for the ids not yet moved.
-                index.graph.deinit();
-                index.graph = previous;
-                index.remapIds();
-                return err;
-            };
+            _ = try index.appendNode(previous.ids[node], exact, previous.vector(node));
         }
-        previous.deinit();
-        assert(index.graph.removed == 0);
+        const builders = builderCount(0, index.graph.count);
+        if (builders > 1) try parallel.link(index, 0, builders) else try index.linkRange(0);
     }
 
     /// Points every id at its node in the current graph (after a failed rebuild).
