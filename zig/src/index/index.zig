@@ -450,7 +450,7 @@ pub const Index = struct {
             const ctx = search_zig.Context.init(&index.graph, &index.space, scratch.query[0..index.space.row_bytes]);
             for (found) |*candidate| candidate.distance = index.finalDistance(&ctx, scratch, candidate.node);
         }
-        std.mem.sort(Candidate, found, {}, Candidate.closer);
+        std.mem.sortUnstable(Candidate, found, {}, Candidate.closer);
         const count: u32 = @intCast(@min(found.len, k));
         for (found[0..count], out_ids[0..count], out_scores[0..count]) |candidate, *id, *score| {
             assert(!index.graph.isRemoved(candidate.node));

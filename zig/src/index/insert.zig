@@ -90,7 +90,7 @@ fn linkBack(ctx: *const Context, scratch: *Scratch, graph: *Graph, neighbour: u3
     const pool = scratch.results[0 .. count + 1];
     for (block[1..][0..count], pool[0..count]) |existing, *slot| slot.* = .{ .distance = ctx.between(neighbour, existing), .node = existing };
     pool[count] = .{ .distance = ctx.between(neighbour, node), .node = node };
-    std.mem.sort(Candidate, pool, {}, Candidate.closer);
+    std.mem.sortUnstable(Candidate, pool, {}, Candidate.closer);
     const chosen = scratch.chosen;
     const kept = select.selectNeighbours(ctx, pool, links_max, chosen);
     graph.setLinks(neighbour, layer, chosen[0..kept]);
