@@ -19,7 +19,7 @@ const insert_zig = @import("insert.zig");
 const filter_zig = @import("filter.zig");
 const queue = @import("queue.zig");
 const RwLock = @import("rw_lock.zig").RwLock;
-const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const YieldingLock = @import("link_locks.zig").YieldingLock;
 const parallel = @import("parallel.zig");
 const LinkLocks = @import("link_locks.zig").LinkLocks;
 const Error = @import("../support/status.zig").Error;
@@ -255,7 +255,7 @@ pub const Index = struct {
     }
 
     /// Links an appended node into the graph; `locks` and `entry_lock` for a parallel build.
-    pub fn linkNode(index: *Index, scratch: *Scratch, node: u32, locks: ?*const LinkLocks, entry_lock: ?*SpinLock) Error!void {
+    pub fn linkNode(index: *Index, scratch: *Scratch, node: u32, locks: ?*const LinkLocks, entry_lock: ?*YieldingLock) Error!void {
         var ctx = search_zig.Context.init(&index.graph, &index.space, index.graph.vector(node));
         ctx.locks = locks;
         try insert_zig.insert(&ctx, scratch, &index.graph, index.build, node, entry_lock);
