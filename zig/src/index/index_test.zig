@@ -272,3 +272,70 @@ test "save, then open loaded and viewed: identical results; truncated and foreig
     try std.testing.expectError(error.InvalidFile, persist.open(path ++ ".foreign", .view));
     try std.testing.expectError(error.NotFound, persist.open("/tmp/offheap-no-such-index.hnsw", .load));
 }
+
+const Searcher = struct {
+    index: *Index,
+    queries: []const f32,
+    stop: *std.atomic.Value(bool),
+    searches: std.atomic.Value(u32) = .init(0),
+    bad: u32 = 0,
+
+    fn run(searcher: *Searcher) void {
+        var ids: [10]f64 = undefined;
+        var scores: [10]f32 = undefined;
+        // Bounded: the adder stops it, and at most a million rounds run regardless.
+        for (0..1_000_000) |round| {
+            if (searcher.stop.load(.acquire)) break;
+            const q = round % (searcher.queries.len / dim);
+            const found = searcher.index.search(searcher.queries[q * dim ..][0..dim], 10, 0, .none, &ids, &scores) catch {
+                searcher.bad += 1;
+                continue;
+            };
+            for (ids[0..found]) |id| {
+                if (id < 0 or id >= n) searcher.bad += 1;
+            }
+            _ = searcher.searches.fetchAdd(1, .monotonic);
+        }
+    }
+};
+
+test "searches from other threads run safely while batches are added (serial and parallel builders)" {
+    const rows = try clustered(n, dim, 51);
+    defer std.testing.allocator.free(rows);
+    const queries = try clustered(50, dim, 52);
+    defer std.testing.allocator.free(queries);
+    const index = try Index.create(.{ .space = .{ .dim = dim, .metric = .l2sq } });
+    defer index.destroy();
+    var stop: std.atomic.Value(bool) = .init(false);
+    var searchers = [_]Searcher{
+        .{ .index = index, .queries = queries, .stop = &stop },
+        .{ .index = index, .queries = queries, .stop = &stop },
+    };
+    var ids: [n]u64 = undefined;
+    for (&ids, 0..) |*id, i| id.* = i;
+    var failed: usize = 0;
+    try index.add(ids[0..10], null, rows[0 .. 10 * dim], 1, &failed);
+    var threads: [searchers.len]std.Thread = undefined;
+    for (&threads, &searchers) |*thread, *searcher| thread.* = try std.Thread.spawn(.{}, Searcher.run, .{searcher});
+    var start: usize = 10;
+    while (start < n) : (start += 300) {
+        const end: usize = @min(start + 300, n);
+        try index.add(ids[start..end], null, rows[start * dim .. end * dim], if (start % 600 == 10) 2 else 1, &failed);
+    }
+    // Every searcher must have searched (most of them while batches were going in) before it stops.
+    for (&searchers) |*searcher| {
+        for (0..100_000) |_| {
+            if (searcher.searches.load(.monotonic) > 0) break;
+            os.yieldCpu();
+        }
+    }
+    stop.store(true, .release);
+    for (threads) |thread| thread.join();
+    for (searchers) |searcher| {
+        try std.testing.expectEqual(@as(u32, 0), searcher.bad);
+        try std.testing.expect(searcher.searches.load(.monotonic) > 0);
+    }
+    try std.testing.expectEqual(@as(u32, n), index.size());
+    var live: [n]bool = @splat(true);
+    try std.testing.expect(try recallOf(index, rows, &live, queries, 10, 0) >= 0.95);
+}
