@@ -65,3 +65,15 @@ export type { TagStats } from "./src/profile/tags.ts";
 export type { HotSpot, HotSpotOptions } from "./src/profile/hot_spots.ts";
 export type { LeakEntry } from "./src/profile/leaks.ts";
 export type { SampleOptions, Sampler, TimelineSample } from "./src/profile/timeline.ts";
+export { VectorIndex } from "./src/vector_index/vector_index.ts";
+export type {
+  AddBatchOptions,
+  AddOptions,
+  IndexSearchOptions,
+  IndexSearchResult,
+  VectorIndexOptions,
+  VectorIndexStats,
+} from "./src/vector_index/options.ts";
+export type { IndexFilter, LabelFilter } from "./src/vector_index/filter.ts";
+export type { IndexOpenOptions } from "./src/vector_index/persist.ts";
+export type { VectorIndexDescriptor } from "./src/vector_index/share.ts";

@@ -6,6 +6,7 @@
 //!   cache/    the off-heap cache: entries, hash index, policies (LRU, LFU, FIFO, W-TinyLFU), shards
 //!   pool/     fixed-size block pools: the shared free stack, block states, chunks that grow and decay
 //!   stats/    the counters, their one declared field list, and resident bytes
+//!   index/    the approximate vector index (HNSW): graph, beam search, insertion, filters, files
 //!   profile/  allocation tags: interned names and their live, peak and total counters
 //!   os/       every system call, behind one contract (Linux today)
 //!   support/  the status codes, a spin lock and the handle registry, used by every layer
@@ -24,6 +25,7 @@ comptime {
     _ = @import("abi/pool.zig");
     _ = @import("abi/faults.zig");
     _ = @import("abi/profile.zig");
+    _ = @import("abi/index.zig");
 }
 
 test {
@@ -82,4 +84,15 @@ test {
     _ = @import("simd/topk.zig");
     _ = @import("profile/tags.zig");
     _ = @import("profile/fields.zig");
+    _ = @import("index/memory.zig");
+    _ = @import("index/space.zig");
+    _ = @import("index/graph.zig");
+    _ = @import("index/ids.zig");
+    _ = @import("index/rw_lock.zig");
+    _ = @import("index/queue.zig");
+    _ = @import("index/scratch.zig");
+    _ = @import("index/filter.zig");
+    _ = @import("index/index_test.zig");
+    _ = @import("index/persist.zig");
+    _ = @import("index/link_locks.zig");
 }
