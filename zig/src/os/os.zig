@@ -17,7 +17,21 @@ const platform = switch (builtin.os.tag) {
         const numa = @import("linux/numa.zig");
         const thread = @import("linux/thread.zig");
         const clock = @import("linux/clock.zig");
-        const environment = @import("linux/environment.zig");
+        const environment = @import("posix/environment.zig");
+    },
+    .macos => struct {
+        const memory = @import("darwin/memory.zig");
+        const numa = @import("darwin/numa.zig");
+        const thread = @import("darwin/thread.zig");
+        const clock = @import("darwin/clock.zig");
+        const environment = @import("posix/environment.zig");
+    },
+    .windows => struct {
+        const memory = @import("windows/memory.zig");
+        const numa = @import("windows/numa.zig");
+        const thread = @import("windows/thread.zig");
+        const clock = @import("windows/clock.zig");
+        const environment = @import("windows/environment.zig");
     },
     else => @compileError("offheap has no OS layer for " ++ @tagName(builtin.os.tag) ++ " yet: implement this contract in zig/src/os/"),
 };
@@ -25,6 +39,11 @@ const platform = switch (builtin.os.tag) {
 // ---- Memory ------------------------------------------------------------------------------------
 
 pub const page_size_bytes: usize = 4096;
+
+/// Whether the OS has reserved hugepages (Linux's hugetlb). Where it has none (macOS, and Windows,
+/// whose large pages need a privilege offheap does not ask for), the huge tier skips straight to
+/// ordinary pages advised for transparent hugepages, and reports "4k" when that advice is refused.
+pub const hugetlb_supported: bool = builtin.os.tag == .linux;
 
 /// Every address offheap hands out must fit in 47 bits, so that it survives a round trip through an
 /// f64 in JavaScript and indexes the segment map. The kernel maps below 2^47 unless asked otherwise.
