@@ -67,6 +67,10 @@ pub const PageKind = enum { normal, hugetlb_2m, hugetlb_1g };
 pub const MapOptions = struct {
     /// Ask the kernel not to reserve swap; used for large sparse tables such as the segment map.
     no_reserve: bool = false,
+    /// Address space only, where the OS tells reserving from committing (Windows): each range must
+    /// be made usable with `commit` before it is touched. Elsewhere every mapping is usable at once
+    /// and `commit` does nothing. Such a mapping is only ever unmapped whole.
+    reserve_only: bool = false,
     pages: PageKind = .normal,
 };
 
@@ -74,7 +78,11 @@ pub fn map(len_bytes: usize, options: MapOptions) MapError![*]align(page_size_by
     assert(len_bytes > 0);
     assert(len_bytes % page_size_bytes == 0);
     if (faults.inject(.map)) return error.OutOfMemory;
-    const address = try platform.memory.map(len_bytes, options);
+    return counted(try platform.memory.map(len_bytes, options), len_bytes);
+}
+
+/// Counts a fresh mapping and enforces the address limit on it.
+fn counted(address: usize, len_bytes: usize) MapError![*]align(page_size_bytes) u8 {
     assert(address % page_size_bytes == 0);
     _ = map_calls.fetchAdd(1, .monotonic);
     _ = mapped_bytes.fetchAdd(len_bytes, .monotonic);
@@ -87,10 +95,17 @@ pub fn map(len_bytes: usize, options: MapOptions) MapError![*]align(page_size_by
 
 /// Maps `len_bytes` at an address that is a multiple of `alignment_bytes` by over-mapping and
 /// trimming both ends, so the kernel's own placement is kept and nothing is left mapped around it.
+/// A platform that cannot unmap part of a mapping (Windows) brings its own way of doing it.
 pub fn mapAligned(len_bytes: usize, alignment_bytes: usize, options: MapOptions) MapError![*]align(page_size_bytes) u8 {
     assert(std.math.isPowerOfTwo(alignment_bytes));
     assert(alignment_bytes >= page_size_bytes);
     assert(len_bytes % page_size_bytes == 0);
+    if (@hasDecl(platform.memory, "mapAligned")) {
+        if (faults.inject(.map)) return error.OutOfMemory;
+        const memory = try counted(try platform.memory.mapAligned(len_bytes, alignment_bytes, options), len_bytes);
+        assert(@intFromPtr(memory) % alignment_bytes == 0);
+        return memory;
+    }
     const padded_bytes = std.math.add(usize, len_bytes, alignment_bytes) catch return error.OutOfMemory;
     const raw = try map(padded_bytes, options);
     const start = @intFromPtr(raw);
@@ -101,6 +116,14 @@ pub fn mapAligned(len_bytes: usize, alignment_bytes: usize, options: MapOptions)
     if (tail_bytes > 0) unmap(@ptrFromInt(aligned + len_bytes), tail_bytes);
     assert(aligned % alignment_bytes == 0);
     return @ptrFromInt(aligned);
+}
+
+/// Makes [ptr, ptr + len_bytes), part of a `reserve_only` mapping, usable (Windows commits it;
+/// elsewhere it already is). Committing pages that are already committed is harmless.
+pub fn commit(ptr: [*]align(page_size_bytes) u8, len_bytes: usize) MapError!void {
+    assert(len_bytes > 0);
+    assert(len_bytes % page_size_bytes == 0);
+    try platform.memory.commit(@intFromPtr(ptr), len_bytes);
 }
 
 /// Moves the mapping [source, source + len_bytes) onto [destination, destination + len_bytes), which
@@ -365,6 +388,8 @@ test "mapAligned returns an aligned, writable, trimmed mapping" {
 }
 
 test "remapOnto moves a mapping over one the caller owns, contents and all" {
+    // Only hugetlb placement moves mappings, and only Linux has hugetlb (and mremap).
+    if (comptime !hugetlb_supported) return error.SkipZigTest;
     const len_bytes = page_size_bytes * 4;
     const destination = try map(len_bytes, .{});
     defer unmap(destination, len_bytes);

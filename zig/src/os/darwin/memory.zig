@@ -45,6 +45,12 @@ pub fn map(len_bytes: usize, options: contract.MapOptions) contract.MapError!usi
     return address;
 }
 
+/// Every mapping is usable at once here: nothing to commit.
+pub fn commit(address: usize, len_bytes: usize) contract.MapError!void {
+    _ = address;
+    _ = len_bytes;
+}
+
 /// macOS has no mremap. Only hugetlb placement uses this, and hugetlb maps always fail here.
 pub fn remapOnto(source: usize, len_bytes: usize, destination: usize) contract.MapError!void {
     _ = source;
@@ -134,7 +140,7 @@ pub fn residentPages(address: usize, len_bytes: usize, pages: []u8) contract.Res
         const native_start = std.mem.alignBackward(usize, at, native_page_bytes);
         assert(native_start >= first_native);
         const remaining_bytes = (address + pages.len * contract.page_size_bytes) - native_start;
-        const count = @min(batch_native_max, std.math.divCeil(usize, remaining_bytes, native_page_bytes) catch unreachable);
+        const count: usize = @min(batch_native_max, std.math.divCeil(usize, remaining_bytes, native_page_bytes) catch unreachable);
         if (std.c.mincore(@ptrFromInt(native_start), count * native_page_bytes, &native) != 0) {
             return if (std.c._errno().* == @intFromEnum(std.c.E.NOMEM)) error.NotMapped else error.Unsupported;
         }

@@ -27,6 +27,12 @@ pub fn map(len_bytes: usize, options: contract.MapOptions) contract.MapError!usi
     return result;
 }
 
+/// Every mapping is usable at once here: nothing to commit.
+pub fn commit(address: usize, len_bytes: usize) contract.MapError!void {
+    _ = address;
+    _ = len_bytes;
+}
+
 /// Moves [source, source + len_bytes) onto `destination` (mremap MAYMOVE | FIXED): the kernel
 /// replaces the destination's pages in the same call, so no thread ever sees that range unmapped.
 pub fn remapOnto(source: usize, len_bytes: usize, destination: usize) contract.MapError!void {

@@ -31,8 +31,41 @@ fn unlock() void {
 /// until touched (they count against the commit limit only), so `no_reserve` changes nothing.
 pub fn map(len_bytes: usize, options: contract.MapOptions) contract.MapError!usize {
     if (options.pages != .normal) return error.OutOfMemory;
-    const result = k.VirtualAlloc(null, len_bytes, k.mem_reserve | k.mem_commit, k.page_readwrite) orelse return error.OutOfMemory;
+    const result = k.VirtualAlloc(null, len_bytes, allocationType(options), k.page_readwrite) orelse return error.OutOfMemory;
     return @intFromPtr(result);
+}
+
+fn allocationType(options: contract.MapOptions) u32 {
+    return if (options.reserve_only) k.mem_reserve else k.mem_reserve | k.mem_commit;
+}
+
+/// Every reservation starts at a multiple of this.
+const allocation_granularity_bytes: usize = 64 << 10;
+
+/// An aligned mapping that is one reservation of exactly `len_bytes` (so it can be released whole):
+/// reserve `len_bytes + alignment_bytes` to find an aligned address, release that, and map exactly
+/// there. Another thread can take the range in between; then try again, a bounded number of times.
+pub fn mapAligned(len_bytes: usize, alignment_bytes: usize, options: contract.MapOptions) contract.MapError!usize {
+    if (options.pages != .normal) return error.OutOfMemory;
+    if (alignment_bytes <= allocation_granularity_bytes) return map(len_bytes, options);
+    const padded_bytes = std.math.add(usize, len_bytes, alignment_bytes) catch return error.OutOfMemory;
+    var attempts: u32 = 0;
+    while (attempts < 64) : (attempts += 1) {
+        const probe = k.VirtualAlloc(null, padded_bytes, k.mem_reserve, k.page_readwrite) orelse return error.OutOfMemory;
+        const aligned = std.mem.alignForward(usize, @intFromPtr(probe), alignment_bytes);
+        const released = k.VirtualFree(probe, 0, k.mem_release);
+        assert(released != 0);
+        const result = k.VirtualAlloc(@ptrFromInt(aligned), len_bytes, allocationType(options), k.page_readwrite) orelse continue;
+        assert(@intFromPtr(result) == aligned);
+        return aligned;
+    }
+    return error.OutOfMemory;
+}
+
+/// Commits part of a `reserve_only` mapping; committing committed pages changes nothing.
+pub fn commit(address: usize, len_bytes: usize) contract.MapError!void {
+    const result = k.VirtualAlloc(@ptrFromInt(address), len_bytes, k.mem_commit, k.page_readwrite) orelse return error.OutOfMemory;
+    assert(@intFromPtr(result) == address);
 }
 
 /// Windows has no mremap. Only hugetlb placement uses this, and hugetlb maps always fail here.
@@ -110,7 +143,7 @@ pub fn residentPages(address: usize, len_bytes: usize, pages: []u8) contract.Res
     var batch: [batch_pages]k.WorkingSetExInformation = undefined;
     var first: usize = 0;
     while (first < pages.len) : (first += batch_pages) {
-        const count = @min(batch_pages, pages.len - first);
+        const count: usize = @min(batch_pages, pages.len - first);
         for (batch[0..count], first..) |*entry, page| {
             entry.* = .{ .virtual_address = address + page * contract.page_size_bytes, .attributes = 0 };
         }

@@ -5,8 +5,7 @@
 //! Windows places memory by preference only: `bind` and `preferred` both decommit the (untouched)
 //! range and commit it again with the node as its preferred node, so under memory pressure pages
 //! may land elsewhere (Linux's bind would fail instead). `local` is what Windows does by default.
-//! There is no interleave (Unsupported), and the policy of a page cannot be read back: it is always
-//! reported as `default`.
+//! There is no interleave (Unsupported), and the policy of a page cannot be read back (Unsupported).
 const std = @import("std");
 const assert = std.debug.assert;
 const contract = @import("../os.zig");
@@ -62,7 +61,8 @@ pub fn nodeOfPage(address: usize) contract.PolicyError!u32 {
     return @intCast((entry.attributes >> 16) & 0x3F);
 }
 
+/// Windows keeps no policy per range that could be read back.
 pub fn policyOfPage(address: usize) contract.PolicyError!contract.MemoryPolicy {
     _ = address;
-    return .default;
+    return error.Unsupported;
 }
