@@ -113,11 +113,18 @@ export function machOExports(path: string): MachOExports {
         sectionNumber++;
         if (cString(file, header) === "__text" && cString(file, header + 16) === "__TEXT") {
           textSection = sectionNumber;
-          text = { address: Number(view.getBigUint64(header + 32, true)), size: Number(view.getBigUint64(header + 40, true)) };
+          text = {
+            address: Number(view.getBigUint64(header + 32, true)),
+            size: Number(view.getBigUint64(header + 40, true)),
+          };
         }
       }
     } else if (command === LC_SYMTAB) {
-      symtab = { symoff: view.getUint32(at + 8, true), nsyms: view.getUint32(at + 12, true), stroff: view.getUint32(at + 16, true) };
+      symtab = {
+        symoff: view.getUint32(at + 8, true),
+        nsyms: view.getUint32(at + 12, true),
+        stroff: view.getUint32(at + 16, true),
+      };
     } else if (command === LC_DYSYMTAB) {
       externalDefined = { first: view.getUint32(at + 16, true), count: view.getUint32(at + 20, true) };
     } else if (command === LC_DYLD_INFO || command === LC_DYLD_INFO_ONLY) {
@@ -140,7 +147,9 @@ export function machOExports(path: string): MachOExports {
   }
   // Trie addresses are offsets from the image's start, the __TEXT segment's address.
   const exportTrie = trieEntries(file, trie.offset, trie.size)
-    .filter((entry) => imageBase + entry.address >= text.address && imageBase + entry.address < text.address + text.size)
+    .filter((entry) =>
+      imageBase + entry.address >= text.address && imageBase + entry.address < text.address + text.size
+    )
     .map((entry) => entry.name.replace(/^_/, ""));
   return { cpuType, fileType, symbolTable: symbolTable.sort(), exportTrie: exportTrie.sort() };
 }

@@ -52,7 +52,8 @@ export function peExports(path: string): PeExports {
       flags: view.getUint32(at + 36, true),
     };
   });
-  const sectionOf = (rva: number) => sections.find((s) => rva >= s.virtualAddress && rva < s.virtualAddress + s.virtualSize);
+  const sectionOf = (rva: number) =>
+    sections.find((s) => rva >= s.virtualAddress && rva < s.virtualAddress + s.virtualSize);
   const offsetOf = (rva: number) => {
     const section = sectionOf(rva);
     if (!section) throw new Error(`${path}: RVA ${rva.toString(16)} is in no section`);
