@@ -60,7 +60,15 @@ interface Candidate {
 }
 
 function filePath(url: URL): string {
-  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
+  return url.protocol === "file:" ? nativePath(decodeURIComponent(url.pathname)) : url.href;
+}
+
+/**
+ * A path built with `/` as the OS spells it: on Windows a file URL's path is `/C:/dir/file`, and
+ * the library loader wants `C:\dir\file`. Other paths are returned unchanged.
+ */
+function nativePath(path: string): string {
+  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1).replaceAll("/", "\\") : path;
 }
 
 /** The platform package's library through the runtime's own resolver, from this module's location. */
@@ -73,7 +81,7 @@ function resolvedPackagePath(packageName: string, fileName: string): Candidate |
     if (!module) return "no node:module in this runtime";
     const manifest = module.createRequire(import.meta.url).resolve(`${packageName}/package.json`);
     return {
-      path: manifest.slice(0, manifest.lastIndexOf("/") + 1) + fileName,
+      path: manifest.slice(0, Math.max(manifest.lastIndexOf("/"), manifest.lastIndexOf("\\")) + 1) + fileName,
       source: `require.resolve("${packageName}")`,
     };
   } catch (error) {
@@ -113,11 +121,11 @@ function defaultCandidates(platform: Platform): { candidates: Candidate[]; notes
     notes.push(`require.resolve("${packageName}") from ${filePath(new URL(import.meta.url))}: ${resolved}`);
   } else candidates.push(resolved);
   // Every node_modules folder above this module, nearest first, as Node's resolution walks them.
-  const folders = filePath(new URL(".", import.meta.url)).split("/").filter((part) => part !== "");
+  const folders = decodeURIComponent(new URL(".", import.meta.url).pathname).split("/").filter((part) => part !== "");
   for (let depth = folders.length; depth >= 0; depth--) {
     if (folders[depth - 1] === "node_modules") continue;
     const base = "/" + folders.slice(0, depth).join("/");
-    const path = `${base === "/" ? "" : base}/node_modules/${packageName}/${platform.fileName}`;
+    const path = nativePath(`${base === "/" ? "" : base}/node_modules/${packageName}/${platform.fileName}`);
     if (!candidates.some((candidate) => candidate.path === path)) {
       candidates.push({ path, source: `the platform package ${packageName}` });
     }
