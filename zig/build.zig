@@ -48,6 +48,12 @@ pub fn build(b: *std.Build) void {
     const fault_hooks = b.option(bool, "fault-hooks", "Test library: OS calls can be made to fail (offheap_test_fault)") orelse false;
     const flags = b.addOptions();
     flags.addOption(bool, "fault_hooks", fault_hooks);
+    // `-Demulate-page-bytes=16384` builds tests whose Linux OS layer acts as a kernel with 16 KiB
+    // pages (macOS on Apple silicon), through the macOS port's page rounding (src/os/native_pages.zig):
+    // `npm run test:pages16k`. Never for a library anyone ships.
+    const emulate_page_bytes = b.option(usize, "emulate-page-bytes", "Tests: the Linux OS layer acts as a kernel with pages of this size") orelse 4096;
+    if (!std.math.isPowerOfTwo(emulate_page_bytes) or emulate_page_bytes < 4096) @panic("-Demulate-page-bytes must be a power of two, at least 4096");
+    flags.addOption(usize, "emulate_page_bytes", emulate_page_bytes);
 
     const core = b.addObject(.{ .name = "offheap_core", .root_module = coreModule(b, target, optimize) });
     core.root_module.addOptions("build_flags", flags);

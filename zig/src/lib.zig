@@ -32,6 +32,7 @@ test {
     _ = @import("support/fuzz.zig");
     _ = @import("config.zig");
     _ = @import("os/os.zig");
+    _ = @import("os/native_pages.zig");
     _ = @import("alloc/size_class.zig");
     _ = @import("alloc/segment_map.zig");
     _ = @import("alloc/segment.zig");
