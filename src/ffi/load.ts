@@ -28,6 +28,7 @@ import { openDeno } from "./deno.ts";
 import { type BunFfi, openBun } from "./bun.ts";
 import { checkWorkerLoad } from "./worker_rule.ts";
 import { currentPlatform, type Platform, PREBUILT_PLATFORMS } from "./platform.ts";
+import { compiledExecutableFolder, folderOf, nativePath } from "./paths.ts";
 
 const isBun = "Bun" in globalThis;
 // A variable specifier keeps Deno's type checker and `deno publish` from resolving `bun:ffi`.
@@ -63,14 +64,6 @@ function filePath(url: URL): string {
   return url.protocol === "file:" ? nativePath(decodeURIComponent(url.pathname)) : url.href;
 }
 
-/**
- * A path built with `/` as the OS spells it: on Windows a file URL's path is `/C:/dir/file`, and
- * the library loader wants `C:\dir\file`. Other paths are returned unchanged.
- */
-function nativePath(path: string): string {
-  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1).replaceAll("/", "\\") : path;
-}
-
 /** The platform package's library through the runtime's own resolver, from this module's location. */
 function resolvedPackagePath(packageName: string, fileName: string): Candidate | string {
   try {
@@ -81,7 +74,7 @@ function resolvedPackagePath(packageName: string, fileName: string): Candidate |
     if (!module) return "no node:module in this runtime";
     const manifest = module.createRequire(import.meta.url).resolve(`${packageName}/package.json`);
     return {
-      path: manifest.slice(0, Math.max(manifest.lastIndexOf("/"), manifest.lastIndexOf("\\")) + 1) + fileName,
+      path: folderOf(manifest) + fileName,
       source: `require.resolve("${packageName}")`,
     };
   } catch (error) {
@@ -89,25 +82,13 @@ function resolvedPackagePath(packageName: string, fileName: string): Candidate |
   }
 }
 
-/**
- * The folder (with a trailing separator) of the running executable when this module was compiled
- * into it by `bun build --compile`: its modules then live in Bun's embedded file system, `/$bunfs/`
- * (`B:\~BUN\` on Windows). Undefined anywhere else.
- */
-function compiledExecutableFolder(): string | undefined {
-  const url = decodeURIComponent(import.meta.url);
-  if (!url.includes("/$bunfs/") && !url.includes("~BUN")) return undefined;
-  const executable = (globalThis as unknown as { process?: { execPath?: string } }).process?.execPath;
-  if (!executable) return undefined;
-  return executable.slice(0, Math.max(executable.lastIndexOf("/"), executable.lastIndexOf("\\")) + 1);
-}
-
-/** The places the default search looks at, in order (steps 3 and 4 of the module comment). */
+/** The places the default search looks at, in order (steps 3 to 5 of the module comment). */
 function defaultCandidates(platform: Platform): { candidates: Candidate[]; notes: string[] } {
   const packageName = `@offheap/${platform.key}`;
   const candidates: Candidate[] = [];
   const notes: string[] = [];
-  const executableFolder = compiledExecutableFolder();
+  const executablePath = (globalThis as unknown as { process?: { execPath?: string } }).process?.execPath;
+  const executableFolder = compiledExecutableFolder(import.meta.url, executablePath);
   if (executableFolder !== undefined) {
     candidates.push({ path: executableFolder + platform.fileName, source: "beside the compiled executable" });
   }

@@ -6,7 +6,7 @@
 //!   cache/    the off-heap cache: entries, hash index, policies (LRU, LFU, FIFO, W-TinyLFU), shards
 //!   pool/     fixed-size block pools: the shared free stack, block states, chunks that grow and decay
 //!   stats/    the counters, their one declared field list, and resident bytes
-//!   os/       every system call, behind one contract (Linux today)
+//!   os/       every system call, behind one contract (Linux, macOS, Windows)
 //!   support/  the status codes, a spin lock and the handle registry, used by every layer
 //!   config.zig  the options table
 //!

@@ -5,8 +5,10 @@
 //! aligned mappings by over-map-and-trim, and the map/unmap counters. Nothing outside `os/` calls
 //! the kernel or libc for these.
 //!
-//! Linux (`linux/`) is the one implementation today. A macOS or Windows port adds a folder with
-//! the same functions and one line in `platform` below; nothing above this file changes.
+//! Implementations: Linux (`linux/`), macOS (`darwin/`, with `native_pages.zig` for Apple silicon's
+//! 16 KiB pages) and Windows (`windows/`). What an OS lacks degrades there and is said so in each
+//! file: no hugetlb outside Linux (`hugetlb_supported`), no NUMA on macOS, placement by preference
+//! only on Windows. The environment functions are shared by the POSIX systems (`posix/`).
 const std = @import("std");
 const builtin = @import("builtin");
 const assert = std.debug.assert;
