@@ -2,8 +2,8 @@
  * The npm packages as `npm run build:all` leaves them: one folder per prebuilt platform, every
  * version equal and pinned by the main package, and each library built for its platform: the Linux
  * ones (ELF machine, C library, glibc symbol versions at most 2.28, exports exactly
- * src/ffi/symbols.ts), the macOS ones (Mach-O dylib of the right CPU, the symbol table and the export
- * trie both exporting exactly the Linux library's names) and the Windows one (PE32+ DLL of the right
+ * src/ffi/symbols.ts), the macOS ones (Mach-O dylib of the right CPU for macOS 11 and later, the
+ * symbol table and the export trie both exporting exactly the Linux library's names) and the Windows one (PE32+ DLL of the right
  * machine, its export directory naming exactly the Linux library's functions, plus the two the MinGW
  * C runtime always exports). A library that is not built is reported as ignored (`npm test` builds
  * them all first).
@@ -79,6 +79,11 @@ for (const key of OTHER_PLATFORMS) {
         const library = machOExports(path);
         assert.equal(library.cpuType, MACHO_CPU[cpu], "Mach-O cputype");
         assert.equal(library.fileType, MACHO_DYLIB, "Mach-O filetype MH_DYLIB");
+        assert.deepEqual(
+          library.buildVersion,
+          { platform: 1, minOs: "11.0" },
+          "LC_BUILD_VERSION: macOS, 11.0 at the oldest",
+        );
         assert.deepEqual(library.symbolTable, expected, "symbol table");
         assert.deepEqual(library.exportTrie, expected, "export trie");
       } else {

@@ -24,6 +24,7 @@ const LC_DYSYMTAB = 0xb;
 const LC_DYLD_INFO = 0x22;
 const LC_DYLD_INFO_ONLY = 0x80000022;
 const LC_DYLD_EXPORTS_TRIE = 0x80000033;
+const LC_BUILD_VERSION = 0x32;
 const N_EXT = 0x01;
 const N_TYPE = 0x0e;
 const N_SECT = 0x0e;
@@ -39,6 +40,8 @@ export interface MachOExports {
   symbolTable: string[];
   /** Names of the export trie whose address lies in `__TEXT,__text`, without the underscore, sorted. */
   exportTrie: string[];
+  /** `LC_BUILD_VERSION`'s platform (1: macOS) and oldest OS version ("11.0"), if the command is present. */
+  buildVersion?: { platform: number; minOs: string };
 }
 
 function cString(file: Buffer, at: number): string {
@@ -96,6 +99,7 @@ export function machOExports(path: string): MachOExports {
   let symtab: { symoff: number; nsyms: number; stroff: number } | undefined;
   let externalDefined: { first: number; count: number } | undefined;
   let trie: { offset: number; size: number } | undefined;
+  let buildVersion: { platform: number; minOs: string } | undefined;
   // Sections are numbered from 1 in load-command order; __TEXT,__text holds the code.
   let sectionNumber = 0;
   let textSection = -1;
@@ -130,6 +134,10 @@ export function machOExports(path: string): MachOExports {
     } else if (command === LC_DYLD_INFO || command === LC_DYLD_INFO_ONLY) {
       const size = view.getUint32(at + 44, true);
       if (size > 0) trie = { offset: view.getUint32(at + 40, true), size };
+    } else if (command === LC_BUILD_VERSION) {
+      // minos is encoded as xxxx.yy.zz in nibbles: major << 16 | minor << 8 | patch.
+      const minOs = view.getUint32(at + 12, true);
+      buildVersion = { platform: view.getUint32(at + 8, true), minOs: `${minOs >>> 16}.${(minOs >>> 8) & 0xff}` };
     } else if (command === LC_DYLD_EXPORTS_TRIE) {
       trie = { offset: view.getUint32(at + 8, true), size: view.getUint32(at + 12, true) };
     }
@@ -151,7 +159,7 @@ export function machOExports(path: string): MachOExports {
       imageBase + entry.address >= text.address && imageBase + entry.address < text.address + text.size
     )
     .map((entry) => entry.name.replace(/^_/, ""));
-  return { cpuType, fileType, symbolTable: symbolTable.sort(), exportTrie: exportTrie.sort() };
+  return { cpuType, fileType, symbolTable: symbolTable.sort(), exportTrie: exportTrie.sort(), buildVersion };
 }
 
 /** The file type of a dynamic library in a Mach-O header. */
