@@ -4,6 +4,10 @@
  * Memory the GC never scans or copies, placed and aligned as asked, exposed zero-copy as typed
  * arrays, and shared by every Worker of the process.
  *
+ * The native library is not part of this package. From JSR, set `OFFHEAP_LIB` to a built
+ * `liboffheap.so` / `liboffheap.dylib` / `offheap.dll` (or call `loadLibrary({ path })`); from npm,
+ * the platform package `@offheap/<os>-<cpu>[-<libc>]` is found next to this module.
+ *
  * @example
  * ```ts
  * import { heap, vectors } from "@offheap/offheap";

@@ -8,6 +8,9 @@
 //!   zig build -Doptimize=safe     the safety-checked library the tests use
 //!   zig build -Dstrip=true        without debug information (the npm platform packages' libraries)
 //!   zig build -Dfault-hooks=true  a test library whose OS calls can be made to fail (.ci/build faults)
+//!   zig build test -Demulate-page-bytes=16384   the tests with the Linux OS layer acting as a kernel
+//!                                 with 16 KiB pages, as macOS has on Apple silicon (npm run test:pages16k)
+//!   zig build test -Dtarget=x86_64-windows-gnu -fwine   the tests for Windows under Wine (test:windows)
 //!   zig build test                the inline `test` blocks of every file (the fuzz tests over their
 //!                                 corpus and seeded inputs)
 //!   zig build test --fuzz=1M -Dtest-filter=fuzz:   the fuzz tests under Zig's coverage-guided
@@ -48,13 +51,20 @@ pub fn build(b: *std.Build) void {
     const fault_hooks = b.option(bool, "fault-hooks", "Test library: OS calls can be made to fail (offheap_test_fault)") orelse false;
     const flags = b.addOptions();
     flags.addOption(bool, "fault_hooks", fault_hooks);
+    // `-Demulate-page-bytes=16384` builds tests whose Linux OS layer acts as a kernel with 16 KiB
+    // pages (macOS on Apple silicon), through the macOS port's page rounding (src/os/native_pages.zig):
+    // `npm run test:pages16k`. Never for a library anyone ships.
+    const emulate_page_bytes = b.option(usize, "emulate-page-bytes", "Tests: the Linux OS layer acts as a kernel with pages of this size") orelse 4096;
+    if (!std.math.isPowerOfTwo(emulate_page_bytes) or emulate_page_bytes < 4096) @panic("-Demulate-page-bytes must be a power of two, at least 4096");
+    flags.addOption(usize, "emulate_page_bytes", emulate_page_bytes);
 
     const core = b.addObject(.{ .name = "offheap_core", .root_module = coreModule(b, target, optimize) });
     core.root_module.addOptions("build_flags", flags);
     const kernels = simdObjects(b, target, optimize);
 
     // The final link goes through the zig CLI because the build API has no `-z nodelete` switch.
-    // `-z nodelete` is ELF's; other formats keep the library loaded by other means (issue: distribution).
+    // `-z nodelete` is ELF's; on macOS and Windows the OS layer pins the loaded library instead when it
+    // registers its thread-exit hook (dlopen RTLD_NODELETE; GetModuleHandleEx PIN): src/os/*/thread.zig.
     const link = b.addSystemCommand(&.{ b.graph.zig_exe, "build-lib", "-dynamic", "-fPIC", "-lc" });
     if (target.result.ofmt == .elf) link.addArgs(&.{ "-z", "nodelete" });
     if (strip) link.addArg("-fstrip");

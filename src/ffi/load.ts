@@ -9,7 +9,9 @@
  *    resolved from this module's own location, never from the working directory: first through the
  *    runtime's resolver (`require.resolve` from this file), then in every `node_modules` folder
  *    above this file (only when this module is a file: from JSR, set `OFFHEAP_LIB`);
- * 4. the repository build, `zig/zig-out/lib/` of the checkout these sources belong to (only when
+ * 4. inside a program compiled with `bun build --compile` (whose modules live in Bun's embedded
+ *    `/$bunfs/` file system), the library beside the executable;
+ * 5. the repository build, `zig/zig-out/lib/` of the checkout these sources belong to (only when
  *    running from the TypeScript sources).
  *
  * An explicit path (1, 2) is final: if it fails to open, that is the error. Otherwise the first
@@ -21,11 +23,12 @@
  *
  * @module
  */
-import { type Backend, ABI_VERSION } from "./symbols.ts";
+import { ABI_VERSION, type Backend } from "./symbols.ts";
 import { openDeno } from "./deno.ts";
 import { type BunFfi, openBun } from "./bun.ts";
 import { checkWorkerLoad } from "./worker_rule.ts";
 import { currentPlatform, type Platform, PREBUILT_PLATFORMS } from "./platform.ts";
+import { compiledExecutableFolder, folderOf, nativePath } from "./paths.ts";
 
 const isBun = "Bun" in globalThis;
 // A variable specifier keeps Deno's type checker and `deno publish` from resolving `bun:ffi`.
@@ -58,7 +61,7 @@ interface Candidate {
 }
 
 function filePath(url: URL): string {
-  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
+  return url.protocol === "file:" ? nativePath(decodeURIComponent(url.pathname)) : url.href;
 }
 
 /** The platform package's library through the runtime's own resolver, from this module's location. */
@@ -70,37 +73,49 @@ function resolvedPackagePath(packageName: string, fileName: string): Candidate |
       | undefined;
     if (!module) return "no node:module in this runtime";
     const manifest = module.createRequire(import.meta.url).resolve(`${packageName}/package.json`);
-    return { path: manifest.slice(0, manifest.lastIndexOf("/") + 1) + fileName, source: `require.resolve("${packageName}")` };
+    return {
+      path: folderOf(manifest) + fileName,
+      source: `require.resolve("${packageName}")`,
+    };
   } catch (error) {
     return firstLine(error);
   }
 }
 
-/** The places the default search looks at, in order (steps 3 and 4 of the module comment). */
+/** The places the default search looks at, in order (steps 3 to 5 of the module comment). */
 function defaultCandidates(platform: Platform): { candidates: Candidate[]; notes: string[] } {
   const packageName = `@offheap/${platform.key}`;
   const candidates: Candidate[] = [];
   const notes: string[] = [];
+  const executablePath = (globalThis as unknown as { process?: { execPath?: string } }).process?.execPath;
+  const executableFolder = compiledExecutableFolder(import.meta.url, executablePath);
+  if (executableFolder !== undefined) {
+    candidates.push({ path: executableFolder + platform.fileName, source: "beside the compiled executable" });
+  }
   if (new URL(import.meta.url).protocol !== "file:") {
     // From JSR or another URL there is no folder to resolve from, and the working directory is never used.
     notes.push(`no platform package: this module was loaded from ${import.meta.url}, not from a file`);
     return { candidates, notes };
   }
   const resolved = resolvedPackagePath(packageName, platform.fileName);
-  if (typeof resolved === "string") notes.push(`require.resolve("${packageName}") from ${filePath(new URL(import.meta.url))}: ${resolved}`);
-  else candidates.push(resolved);
+  if (typeof resolved === "string") {
+    notes.push(`require.resolve("${packageName}") from ${filePath(new URL(import.meta.url))}: ${resolved}`);
+  } else candidates.push(resolved);
   // Every node_modules folder above this module, nearest first, as Node's resolution walks them.
-  const folders = filePath(new URL(".", import.meta.url)).split("/").filter((part) => part !== "");
+  const folders = decodeURIComponent(new URL(".", import.meta.url).pathname).split("/").filter((part) => part !== "");
   for (let depth = folders.length; depth >= 0; depth--) {
     if (folders[depth - 1] === "node_modules") continue;
     const base = "/" + folders.slice(0, depth).join("/");
-    const path = `${base === "/" ? "" : base}/node_modules/${packageName}/${platform.fileName}`;
+    const path = nativePath(`${base === "/" ? "" : base}/node_modules/${packageName}/${platform.fileName}`);
     if (!candidates.some((candidate) => candidate.path === path)) {
       candidates.push({ path, source: `the platform package ${packageName}` });
     }
   }
   if (import.meta.url.endsWith(".ts")) {
-    candidates.push({ path: filePath(new URL(`../../zig/zig-out/lib/${platform.fileName}`, import.meta.url)), source: "the repository build" });
+    candidates.push({
+      path: filePath(new URL(`../../zig/zig-out/lib/${platform.fileName}`, import.meta.url)),
+      source: "the repository build",
+    });
   }
   return { candidates, notes };
 }
@@ -127,10 +142,10 @@ function notFoundError(platform: Platform, tried: string[], notes: string[], cau
       ...tried.map((line) => `  - ${line}`),
       `Likely causes:`,
       `  - the optional dependency ${packageName} was not installed (npm/bun/deno install with optional ` +
-        `dependencies omitted, e.g. --omit=optional or --no-optional): install it, or reinstall without that flag;`,
+      `dependencies omitted, e.g. --omit=optional or --no-optional): install it, or reinstall without that flag;`,
       `  - node_modules was installed on another OS, CPU or C library and copied here: reinstall on this machine;`,
       `  - no prebuilt package exists for ${platform.key} (prebuilt: ${PREBUILT_PLATFORMS.join(", ")}): build ` +
-        `it with \`npm run build\` in a checkout of offheap;`,
+      `it with \`npm run build\` in a checkout of offheap;`,
       `  - set OFFHEAP_LIB to the absolute path of a built ${platform.fileName}, or call loadLibrary({ path }).`,
     ].join("\n"),
     { cause },
@@ -204,7 +219,9 @@ class AbiMismatch extends Error {}
 function accept(opened: Backend, path: string): Backend & { path: string } {
   const version = opened.native.offheap_abi_version();
   if (version !== ABI_VERSION) {
-    throw new AbiMismatch(`Failed to load liboffheap from ${path}: ABI version ${version}, this facade needs ${ABI_VERSION}`);
+    throw new AbiMismatch(
+      `Failed to load liboffheap from ${path}: ABI version ${version}, this facade needs ${ABI_VERSION}`,
+    );
   }
   backend = { ...opened, path };
   return backend;

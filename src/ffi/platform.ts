@@ -36,7 +36,21 @@ interface NodeProcess {
 }
 
 /** The platforms with a prebuilt npm package (`npm/<key>/`, built by `npm run build:all`). */
-export const PREBUILT_PLATFORMS: readonly string[] = ["linux-x64-gnu", "linux-arm64-gnu", "linux-x64-musl", "linux-arm64-musl"];
+export const PREBUILT_PLATFORMS: readonly string[] = [
+  "linux-x64-gnu",
+  "linux-arm64-gnu",
+  "linux-x64-musl",
+  "linux-arm64-musl",
+  "darwin-arm64",
+  "darwin-x64",
+  "win32-x64",
+];
+
+/** The library's file name on each OS (Node's `process.platform` names); `liboffheap.so` elsewhere. */
+export const LIBRARY_FILE_NAMES: Readonly<Record<string, string>> = {
+  darwin: "liboffheap.dylib",
+  win32: "offheap.dll",
+};
 
 const deno = (globalThis as unknown as { Deno?: DenoBuild }).Deno;
 const nodeProcess = (globalThis as unknown as { process?: NodeProcess }).process;
@@ -90,6 +104,6 @@ export function currentPlatform(): Platform {
   const arch = deno ? denoArch[deno.build.arch] ?? deno.build.arch : nodeProcess?.arch ?? "unknown";
   const { libc, libcSource } = os === "linux" ? linuxLibc() : { libc: undefined, libcSource: "not Linux" };
   const key = libc ? `${os}-${arch}-${libc}` : `${os}-${arch}`;
-  const fileName = os === "darwin" ? "liboffheap.dylib" : os === "win32" ? "offheap.dll" : "liboffheap.so";
+  const fileName = LIBRARY_FILE_NAMES[os] ?? "liboffheap.so";
   return { os, arch, libc, libcSource, key, fileName };
 }

@@ -8,7 +8,7 @@
 //!   stats/    the counters, their one declared field list, and resident bytes
 //!   index/    the approximate vector index (HNSW): graph, beam search, insertion, filters, files
 //!   profile/  allocation tags: interned names and their live, peak and total counters
-//!   os/       every system call, behind one contract (Linux today)
+//!   os/       every system call, behind one contract (Linux, macOS, Windows)
 //!   support/  the status codes, a spin lock and the handle registry, used by every layer
 //!   config.zig  the options table
 //!
@@ -36,6 +36,7 @@ test {
     _ = @import("support/fuzz.zig");
     _ = @import("config.zig");
     _ = @import("os/os.zig");
+    _ = @import("os/native_pages.zig");
     _ = @import("alloc/size_class.zig");
     _ = @import("alloc/segment_map.zig");
     _ = @import("alloc/segment.zig");

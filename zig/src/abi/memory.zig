@@ -293,7 +293,9 @@ test "alloc_ex decodes flags, rejects unknown bits and nodes" {
     const bytes: [*]u8 = @ptrFromInt(@as(usize, @intFromFloat(bound)));
     bytes[0] = 1;
     try std.testing.expectEqual(@as(i32, @intCast(numa.currentNode())), offheap_node_of(bound));
-    try std.testing.expectEqual(@as(i32, 2), offheap_policy_of(bound));
+    // Windows places by preference and keeps no policy to read back: UNSUPPORTED there.
+    const policy = offheap_policy_of(bound);
+    if (policy != failure(error.Unsupported)) try std.testing.expectEqual(@as(i32, 2), policy);
     try std.testing.expectEqual(@as(i32, 2), offheap_free(bound));
 }
 

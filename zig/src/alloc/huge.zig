@@ -87,7 +87,7 @@ const Attempt = enum {
 /// unmap it. Here a failed mmap leaves the placeholder alone, and a successful one is moved over it
 /// with one mremap, which replaces the placeholder atomically. Failures are remembered.
 fn tryHugetlb(base: usize, len_bytes: usize, pages_kind: os.PageKind, failed_at_ns: *std.atomic.Value(u64)) Attempt {
-    if (recentlyFailed(failed_at_ns)) return .declined;
+    if (!os.hugetlb_supported or recentlyFailed(failed_at_ns)) return .declined;
     const pages = os.map(len_bytes, .{ .pages = pages_kind }) catch {
         failed_at_ns.store(@max(os.coarseNs(), 1), .monotonic);
         raceWindow(base, len_bytes);
@@ -113,7 +113,7 @@ pub fn map(size_bytes: usize, mode: Mode, collapse: bool) Error!Mapping {
         os.advise(memory, len_bytes, .no_huge_page) catch {};
         return .{ .base = @intFromPtr(memory), .mapped_bytes = len_bytes, .backing = .small_pages };
     }
-    if (size_bytes >= page_1g_bytes and !recentlyFailed(&failed_1g_at_ns)) {
+    if (os.hugetlb_supported and size_bytes >= page_1g_bytes and !recentlyFailed(&failed_1g_at_ns)) {
         const len_bytes = std.mem.alignForward(usize, size_bytes, page_1g_bytes);
         const memory = try os.mapAligned(len_bytes, page_1g_bytes, .{ .no_reserve = true });
         switch (tryHugetlb(@intFromPtr(memory), len_bytes, .hugetlb_1g, &failed_1g_at_ns)) {
@@ -136,7 +136,9 @@ pub fn map(size_bytes: usize, mode: Mode, collapse: bool) Error!Mapping {
         .placeholder_lost => memory = try os.mapAligned(len_bytes, segment_map.chunk_bytes, .{}),
     }
     const base = @intFromPtr(memory);
-    os.advise(memory, len_bytes, .huge_page) catch {};
+    // Where the advice is refused (macOS and Windows have none) the buffer says so: "4k", not "thp".
+    os.advise(memory, len_bytes, .huge_page) catch
+        return .{ .base = base, .mapped_bytes = len_bytes, .backing = .small_pages };
     if (collapse) os.advise(memory, len_bytes, .collapse) catch {};
     _ = thp_advised_bytes.fetchAdd(len_bytes, .monotonic);
     return .{ .base = base, .mapped_bytes = len_bytes, .backing = .thp };
@@ -162,7 +164,8 @@ test "a huge mapping is chunk-aligned and writable whatever backs it" {
     const bytes: [*]u8 = @ptrFromInt(mapping.base);
     bytes[0] = 1;
     bytes[mapping.mapped_bytes - 1] = 2;
-    try std.testing.expect(mapping.backing != .small_pages);
+    // Without hugetlb and THP advice (macOS, Windows) the buffer says "4k", as it must.
+    if (builtin.os.tag == .linux) try std.testing.expect(mapping.backing != .small_pages) else try std.testing.expectEqual(Backing.small_pages, mapping.backing);
 }
 
 test "never gives small pages; a remembered failure is forgotten on request" {
@@ -176,6 +179,7 @@ test "never gives small pages; a remembered failure is forgotten on request" {
 }
 
 test "a hugetlb attempt never leaves the region's range free for another thread's mmap" {
+    if (comptime !os.hugetlb_supported) return error.SkipZigTest;
     const Racer = struct {
         var landed: usize = 0;
         /// What another thread's mmap would do at this moment: the kernel honours a hint whenever
@@ -218,6 +222,7 @@ const MapScenario = struct {
 };
 
 test "faults: when the hugetlb mapping fails the placeholder becomes THP; when the placeholder fails nothing is left" {
+    if (comptime !os.hugetlb_supported) return error.SkipZigTest;
     forgetFailures();
     // Call 1 is the placeholder, call 2 the hugetlb pages.
     os.faults.arm(.map, .{ .nth = 2 });

@@ -143,5 +143,7 @@ test "the current node exists, and bind/nodeOf agree on it" {
         return if (err == error.Unsupported) error.SkipZigTest else err;
     memory[0] = 1;
     try std.testing.expectEqual(node, try nodeOf(@intFromPtr(memory)));
-    try std.testing.expectEqual(Mode.bind, try modeOf(@intFromPtr(memory)));
+    // Windows places by preference and keeps no policy to read back: it says so.
+    const mode = modeOf(@intFromPtr(memory)) catch |err| return if (err == error.Unsupported) {} else err;
+    try std.testing.expectEqual(Mode.bind, mode);
 }

@@ -44,7 +44,9 @@ pub fn reserve() Error!void {
     lock.lock();
     defer lock.unlock();
     if (base.load(.monotonic) != 0) return;
-    const memory = os.mapAligned(reservation_bytes, chunk_bytes, .{ .no_reserve = true }) catch return error.OutOfMemory;
+    // Address space only where the OS tells the two apart (Windows): each chunk is committed when
+    // a shard takes it.
+    const memory = os.mapAligned(reservation_bytes, chunk_bytes, .{ .no_reserve = true, .reserve_only = true }) catch return error.OutOfMemory;
     assert(@intFromPtr(memory) % chunk_bytes == 0);
     base.store(@intFromPtr(memory), .release);
 }
@@ -64,7 +66,14 @@ pub fn acquireChunk() Error![*]align(chunk_bytes) u8 {
         break :blk chunks_carved - 1;
     };
     assert(index < chunks_carved);
-    return @ptrFromInt(start + index * chunk_bytes);
+    const chunk: [*]align(chunk_bytes) u8 = @ptrFromInt(start + index * chunk_bytes);
+    // Commits nothing but on Windows; a chunk that cannot be committed goes back to the free list.
+    os.commit(chunk, chunk_bytes) catch {
+        chunks_free[chunks_free_count] = @intCast(index);
+        chunks_free_count += 1;
+        return error.OutOfMemory;
+    };
+    return chunk;
 }
 
 /// Gives a chunk back: its pages return to the OS now, and its address to the next `acquireChunk`.

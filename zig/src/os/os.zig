@@ -5,8 +5,10 @@
 //! aligned mappings by over-map-and-trim, and the map/unmap counters. Nothing outside `os/` calls
 //! the kernel or libc for these.
 //!
-//! Linux (`linux/`) is the one implementation today. A macOS or Windows port adds a folder with
-//! the same functions and one line in `platform` below; nothing above this file changes.
+//! Implementations: Linux (`linux/`), macOS (`darwin/`, with `native_pages.zig` for Apple silicon's
+//! 16 KiB pages) and Windows (`windows/`). What an OS lacks degrades there and is said so in each
+//! file: no hugetlb outside Linux (`hugetlb_supported`), no NUMA on macOS, placement by preference
+//! only on Windows. The environment functions are shared by the POSIX systems (`posix/`).
 const std = @import("std");
 const builtin = @import("builtin");
 const assert = std.debug.assert;
@@ -17,8 +19,24 @@ const platform = switch (builtin.os.tag) {
         const numa = @import("linux/numa.zig");
         const thread = @import("linux/thread.zig");
         const clock = @import("linux/clock.zig");
-        const environment = @import("linux/environment.zig");
-        const file = @import("linux/file.zig");
+        const environment = @import("posix/environment.zig");
+        const file = @import("posix/file.zig");
+    },
+    .macos => struct {
+        const memory = @import("darwin/memory.zig");
+        const numa = @import("darwin/numa.zig");
+        const thread = @import("darwin/thread.zig");
+        const clock = @import("darwin/clock.zig");
+        const environment = @import("posix/environment.zig");
+        const file = @import("posix/file.zig");
+    },
+    .windows => struct {
+        const memory = @import("windows/memory.zig");
+        const numa = @import("windows/numa.zig");
+        const thread = @import("windows/thread.zig");
+        const clock = @import("windows/clock.zig");
+        const environment = @import("windows/environment.zig");
+        const file = @import("windows/file.zig");
     },
     else => @compileError("offheap has no OS layer for " ++ @tagName(builtin.os.tag) ++ " yet: implement this contract in zig/src/os/"),
 };
@@ -26,6 +44,15 @@ const platform = switch (builtin.os.tag) {
 // ---- Memory ------------------------------------------------------------------------------------
 
 pub const page_size_bytes: usize = 4096;
+
+/// The kernel's own page, which can be larger than the allocator's (16 KiB on Apple silicon): the
+/// unit in which memory is actually faulted in, reported resident and given back.
+pub const native_page_bytes: usize = if (@hasDecl(platform.memory, "native_page_bytes")) platform.memory.native_page_bytes else page_size_bytes;
+
+/// Whether the OS has reserved hugepages (Linux's hugetlb). Where it has none (macOS, and Windows,
+/// whose large pages need a privilege offheap does not ask for), the huge tier skips straight to
+/// ordinary pages advised for transparent hugepages, and reports "4k" when that advice is refused.
+pub const hugetlb_supported: bool = builtin.os.tag == .linux;
 
 /// Every address offheap hands out must fit in 47 bits, so that it survives a round trip through an
 /// f64 in JavaScript and indexes the segment map. The kernel maps below 2^47 unless asked otherwise.
@@ -49,6 +76,10 @@ pub const PageKind = enum { normal, hugetlb_2m, hugetlb_1g };
 pub const MapOptions = struct {
     /// Ask the kernel not to reserve swap; used for large sparse tables such as the segment map.
     no_reserve: bool = false,
+    /// Address space only, where the OS tells reserving from committing (Windows): each range must
+    /// be made usable with `commit` before it is touched. Elsewhere every mapping is usable at once
+    /// and `commit` does nothing. Such a mapping is only ever unmapped whole.
+    reserve_only: bool = false,
     pages: PageKind = .normal,
 };
 
@@ -56,7 +87,11 @@ pub fn map(len_bytes: usize, options: MapOptions) MapError![*]align(page_size_by
     assert(len_bytes > 0);
     assert(len_bytes % page_size_bytes == 0);
     if (faults.inject(.map)) return error.OutOfMemory;
-    const address = try platform.memory.map(len_bytes, options);
+    return counted(try platform.memory.map(len_bytes, options), len_bytes);
+}
+
+/// Counts a fresh mapping and enforces the address limit on it.
+fn counted(address: usize, len_bytes: usize) MapError![*]align(page_size_bytes) u8 {
     assert(address % page_size_bytes == 0);
     _ = map_calls.fetchAdd(1, .monotonic);
     _ = mapped_bytes.fetchAdd(len_bytes, .monotonic);
@@ -69,10 +104,17 @@ pub fn map(len_bytes: usize, options: MapOptions) MapError![*]align(page_size_by
 
 /// Maps `len_bytes` at an address that is a multiple of `alignment_bytes` by over-mapping and
 /// trimming both ends, so the kernel's own placement is kept and nothing is left mapped around it.
+/// A platform that cannot unmap part of a mapping (Windows) brings its own way of doing it.
 pub fn mapAligned(len_bytes: usize, alignment_bytes: usize, options: MapOptions) MapError![*]align(page_size_bytes) u8 {
     assert(std.math.isPowerOfTwo(alignment_bytes));
     assert(alignment_bytes >= page_size_bytes);
     assert(len_bytes % page_size_bytes == 0);
+    if (@hasDecl(platform.memory, "mapAligned")) {
+        if (faults.inject(.map)) return error.OutOfMemory;
+        const memory = try counted(try platform.memory.mapAligned(len_bytes, alignment_bytes, options), len_bytes);
+        assert(@intFromPtr(memory) % alignment_bytes == 0);
+        return memory;
+    }
     const padded_bytes = std.math.add(usize, len_bytes, alignment_bytes) catch return error.OutOfMemory;
     const raw = try map(padded_bytes, options);
     const start = @intFromPtr(raw);
@@ -83,6 +125,14 @@ pub fn mapAligned(len_bytes: usize, alignment_bytes: usize, options: MapOptions)
     if (tail_bytes > 0) unmap(@ptrFromInt(aligned + len_bytes), tail_bytes);
     assert(aligned % alignment_bytes == 0);
     return @ptrFromInt(aligned);
+}
+
+/// Makes [ptr, ptr + len_bytes), part of a `reserve_only` mapping, usable (Windows commits it;
+/// elsewhere it already is). Committing pages that are already committed is harmless.
+pub fn commit(ptr: [*]align(page_size_bytes) u8, len_bytes: usize) MapError!void {
+    assert(len_bytes > 0);
+    assert(len_bytes % page_size_bytes == 0);
+    try platform.memory.commit(@intFromPtr(ptr), len_bytes);
 }
 
 /// Moves the mapping [source, source + len_bytes) onto [destination, destination + len_bytes), which
@@ -371,6 +421,8 @@ test "mapAligned returns an aligned, writable, trimmed mapping" {
 }
 
 test "remapOnto moves a mapping over one the caller owns, contents and all" {
+    // Only hugetlb placement moves mappings, and only Linux has hugetlb (and mremap).
+    if (comptime !hugetlb_supported) return error.SkipZigTest;
     const len_bytes = page_size_bytes * 4;
     const destination = try map(len_bytes, .{});
     defer unmap(destination, len_bytes);
@@ -440,7 +492,13 @@ test "residentPages sees touched pages only, and reports an unmapped range as No
     ptr[page_size_bytes] = 1;
     ptr[3 * page_size_bytes + 5] = 1;
     try residentPages(@intFromPtr(ptr), len_bytes, &pages);
-    try std.testing.expectEqual([4]u8{ 0, 1, 0, 1 }, .{ pages[0] & 1, pages[1] & 1, pages[2] & 1, pages[3] & 1 });
+    // A kernel page larger than 4 KiB (Apple silicon's 16 KiB) is faulted in whole.
+    const per_native = native_page_bytes / page_size_bytes;
+    for (pages, 0..) |page, index| {
+        const first = index / per_native * per_native;
+        const touched = (first <= 1 and 1 < first + per_native) or (first <= 3 and 3 < first + per_native);
+        try std.testing.expectEqual(@intFromBool(touched), page & 1);
+    }
     unmap(ptr, len_bytes);
     try std.testing.expectError(error.NotMapped, residentPages(@intFromPtr(ptr), len_bytes, &pages));
 }
