@@ -88,19 +88,8 @@ pub const Index = struct {
 
     pub fn create(options: Options) Error!*Index {
         const space = try checkOptions(options);
-        const slot = try memory.alloc(Index, 1, options.placement);
-        const index = &slot[0];
-        index.* = .{
-            .space = space,
-            .graph = .{ .m = options.m, .m0 = 2 * options.m, .dim = space.dim, .row_bytes = space.row_bytes, .keep_rows = space.keep_rows, .placement = options.placement },
-            .ids = .{ .placement = options.placement },
-            .build = .{ .m = options.m, .ef_construction = options.ef_construction },
-            .ef_search = options.ef_search,
-            .level_mult = 1.0 / @log(@as(f64, @floatFromInt(options.m))),
-            .prng = .init(options.seed),
-            .scratch = .{ .placement = options.placement },
-            .placement = options.placement,
-        };
+        const graph: Graph = .{ .m = options.m, .m0 = 2 * options.m, .dim = space.dim, .row_bytes = space.row_bytes, .keep_rows = space.keep_rows, .placement = options.placement };
+        const index = try make(options, space, graph, .{ .placement = options.placement });
         errdefer index.destroy();
         try index.graph.reserve(@max(options.capacity, 1));
         try index.ids.reserve(@max(options.capacity, 1));
@@ -112,6 +101,11 @@ pub const Index = struct {
         const space = try checkOptions(options);
         assert(!graph.owned);
         assert(!ids.owned);
+        return make(options, space, graph, ids);
+    }
+
+    /// The index object around its graph and id map, with the build and search settings of `options`.
+    fn make(options: Options, space: Space, graph: Graph, ids: IdMap) Error!*Index {
         const slot = try memory.alloc(Index, 1, options.placement);
         const index = &slot[0];
         index.* = .{

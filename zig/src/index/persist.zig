@@ -157,7 +157,7 @@ pub fn save(index: *Index, path: []const u8) Error!usize {
         std.mem.sliceAsBytes(graph.level0[0 .. count * graph.level0Stride()]),
         std.mem.sliceAsBytes(graph.upper[0..graph.upper_used]),
         graph.vectors[0 .. count * graph.row_bytes],
-        std.mem.sliceAsBytes(graph.rows[0 .. if (graph.keep_rows) count * graph.dim else 0]),
+        std.mem.sliceAsBytes(graph.rows[0..if (graph.keep_rows) count * graph.dim else 0]),
         std.mem.sliceAsBytes(index.ids.keys),
         std.mem.sliceAsBytes(index.ids.nodes),
     };

@@ -67,7 +67,7 @@ const Kernel = struct {
     pub fn residentNative(address: usize, len_bytes: usize, vec: []u8) contract.ResidencyError!void {
         assert(vec.len * native_page_bytes == len_bytes);
         if (std.c.mincore(@ptrFromInt(address), len_bytes, vec.ptr) == 0) return;
-        return if (std.c._errno().* == @intFromEnum(std.c.E.NOMEM)) error.NotMapped else error.Unsupported;
+        return if (std.c._errno().* == @backingInt(std.c.E.NOMEM)) error.NotMapped else error.Unsupported;
     }
 };
 

@@ -41,7 +41,7 @@ pub fn threadGone(tid: u32) bool {
     var info: ProcThreadInfo = undefined;
     const result = proc_pidinfo(getpid(), proc_pidthreadid64info, tid, &info, @sizeOf(ProcThreadInfo));
     if (result > 0) return false;
-    return std.c._errno().* == @intFromEnum(std.c.E.SRCH);
+    return std.c._errno().* == @backingInt(std.c.E.SRCH);
 }
 
 pub fn sleepMs(ms: u32) void {
