@@ -60,8 +60,9 @@ export OFFHEAP_BENCH_COMMIT
 
 mkdir -p "$results"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-# Names this run, so that suites can measure runtime-independent peers once (bench/index/peers.ts).
-export OFFHEAP_BENCH_RUN="$stamp-$$"
+# Names this run, so that suites can measure runtime-independent peers once (bench/index/peers.ts);
+# a caller may set it to reuse the peers of an earlier run with the same id.
+export OFFHEAP_BENCH_RUN="${OFFHEAP_BENCH_RUN:-$stamp-$$}"
 args=("${mode[@]}")
 [ -n "$filter" ] && args+=(--filter "$filter")
 for runtime in "${runtimes[@]}"; do
