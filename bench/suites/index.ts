@@ -282,8 +282,13 @@ const suite: Suite = {
     const offheap = await loadOffheap();
     if (typeof offheap === "string") return offheap;
     const missing = vectorIndexClass(offheap);
-    if (typeof missing === "string") context.note(`index: ${missing}; only the peers and the exact search run`);
-    if (context.quick) return [searchCase(offheap, QUICK_SPEC, context, true)];
+    if (typeof missing === "string") context.note(`index: ${missing}; only the exact search (and the peers) run`);
+    if (context.quick) {
+      context.note(
+        `index: --quick measures one synthetic ${datasetLabel(QUICK_SPEC)} case; GloVe is neither fetched nor read`,
+      );
+      return [searchCase(offheap, QUICK_SPEC, context, true)];
+    }
     if (!gloveAvailable()) {
       context.note(
         "index: the GloVe vectors are not in bench/.data/glove (bash bench/index/fetch_glove.sh fetches " +
