@@ -100,7 +100,8 @@ function measureOffheap(
   truth: Uint32Array,
   facts: Record<string, string | number>,
 ): { index: VectorIndexLike; curve: CurvePoint[] } {
-  const index = new VectorIndex(indexOptions(data.dim, data.rows + 100_000));
+  // Capacity = the rows, so that memory per vector is not inflated by room reserved for later adds.
+  const index = new VectorIndex(indexOptions(data.dim, data.rows));
   const ids = Float64Array.from({ length: data.rows }, (_, row) => row);
   const started = performance.now();
   index.addBatch(ids, data.base);
