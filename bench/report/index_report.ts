@@ -138,8 +138,8 @@ function fixed(value: number | undefined, digits = 0): string {
     : value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-/** The comparison table of one data set: one row per library. */
-function comparisonTable(facts: Facts): string {
+/** The comparison table of one data set: one row per library; `openNs` is offheap's median `view` open. */
+function comparisonTable(facts: Facts, openNs: number | undefined): string {
   const rows = [[
     "library",
     `QPS at recall ${TARGET_RECALL}`,
@@ -158,7 +158,7 @@ function comparisonTable(facts: Facts): string {
       ms(num(facts, `build ms 2 threads ${subject}`)),
       fixed(num(facts, `bytes per vector ${subject}`)),
       fixed(num(facts, `file bytes per vector ${subject}`)),
-      ms(num(facts, `open ms ${subject}`)),
+      isOffheap(subject) && openNs !== undefined ? formatDuration(openNs) : ms(num(facts, `open ms ${subject}`)),
     ]);
   }
   return markdownTable(rows);
@@ -220,12 +220,22 @@ export function indexSection(runs: RunResult[]): string[] {
       "One query per call on one thread, k=10, cosine, M=16, efConstruction=200 for every library. offheap runs in " +
         "this runtime; the peers run once per bench run in Bun processes of their own. Memory: offheap's native " +
         "bytes (`stats().memoryBytes`), the peers' growth of resident memory after a GC; saved file: the peers' " +
-        "serialized index. hnswlib-node has no parallel add.",
+        "serialized index. Open: offheap's `VectorIndex.open(path, { mode: \"view\" })` (mitata's median), usearch's " +
+        "`view`, hnswlib-node's `readIndexSync` (a full read: it has no mapped mode). hnswlib-node has no parallel add.",
       "",
     );
     for (const entry of searchCases(suite)) {
       const facts = entry.facts!;
-      out.push(`**${entry.label}**, ${facts.queries} queries:`, "", comparisonTable(facts), "", curveTable(facts), "");
+      const open = suite.cases.find((other) => other.chart === "open" && other.label === entry.label);
+      const openNs = open?.subjects.find((subject) => subject.name === "offheap view")?.stats?.p50;
+      out.push(
+        `**${entry.label}**, ${facts.queries} queries:`,
+        "",
+        comparisonTable(facts, openNs),
+        "",
+        curveTable(facts),
+        "",
+      );
     }
     const table = operationsTable(suite.cases.filter((entry) => entry.chart === "workers"));
     if (table) out.push("VexFS-style operations on one shared index (GloVe base set):", "", table, "");
