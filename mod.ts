@@ -59,3 +59,13 @@ export type { PoolDescriptor, PoolStats } from "./src/pool/pool.ts";
 export type { PoolOptions, PoolPreset, PoolPresetName } from "./src/pool/options.ts";
 export { Arena } from "./src/arena/arena.ts";
 export type { ArenaOptions, ArenaScope, ArenaStats } from "./src/arena/arena.ts";
+export { VectorIndex } from "./src/vector_index/vector_index.ts";
+export type {
+  IndexSearchOptions,
+  IndexSearchResult,
+  VectorIndexOptions,
+  VectorIndexStats,
+} from "./src/vector_index/options.ts";
+export type { IndexFilter } from "./src/vector_index/filter.ts";
+export type { IndexOpenOptions } from "./src/vector_index/persist.ts";
+export type { VectorIndexDescriptor } from "./src/vector_index/share.ts";

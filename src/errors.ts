@@ -19,6 +19,11 @@ const STATUS_NAMES: Record<number, OffheapErrorCode> = {
   [-9]: "UNSUPPORTED",
   [-11]: "OUT_OF_BOUNDS",
   [-12]: "USE_AFTER_FREE",
+  [-10]: "NOT_FOUND",
+  [-13]: "ALREADY_EXISTS",
+  [-14]: "INVALID_FILE",
+  [-15]: "READ_ONLY",
+  [-16]: "IO_FAILED",
 };
 
 /** The codes an {@linkcode OffheapError} can carry. */
@@ -33,7 +38,12 @@ export type OffheapErrorCode =
   | "INVALID_NODE"
   | "UNSUPPORTED"
   | "OUT_OF_BOUNDS"
-  | "USE_AFTER_FREE";
+  | "USE_AFTER_FREE"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "INVALID_FILE"
+  | "READ_ONLY"
+  | "IO_FAILED";
 
 /**
  * A failure reported by liboffheap: out of memory, a pointer it does not own, a double free.
@@ -133,6 +143,11 @@ export function nativeFailure(action: string, status: number, subject: string): 
     UNSUPPORTED: "this system does not support the request",
     OUT_OF_BOUNDS: "the range starts inside an offheap block but runs past its end",
     USE_AFTER_FREE: "the memory was already freed",
+    NOT_FOUND: "it does not exist",
+    ALREADY_EXISTS: "it already exists",
+    INVALID_FILE: "the file is not an offheap index of this version (foreign, truncated or corrupt)",
+    READ_ONLY: "the object is a read-only view",
+    IO_FAILED: "the operating system refused the file operation",
   };
   const message = `Cannot ${action}: ${reasons[code]} (${subject})`;
   if (code === "INVALID_SIZE" || code === "INVALID_ALIGNMENT" || code === "INVALID_NODE") {

@@ -8,16 +8,11 @@
 import assert from "node:assert/strict";
 import { Cache, type CachePolicy } from "../mod.ts";
 import type { CacheWorkerCommand, CacheWorkerReport } from "./cache/cache_worker.ts";
-import { startWorker } from "./workers/runtime.ts";
+import { runWorkerOnce } from "./workers/runtime.ts";
 import { test } from "./harness.ts";
 
 function runWorker(command: CacheWorkerCommand): Promise<CacheWorkerReport> {
-  const worker = startWorker(new URL("./cache/cache_worker.ts", import.meta.url));
-  return new Promise<CacheWorkerReport>((resolve, reject) => {
-    worker.onmessage = (event: MessageEvent<CacheWorkerReport>) => resolve(event.data);
-    worker.onerror = (event: Event) => reject(new Error((event as ErrorEvent).message));
-    worker.postMessage(command);
-  }).finally(() => worker.terminate());
+  return runWorkerOnce(new URL("./cache/cache_worker.ts", import.meta.url), command);
 }
 
 const RUNS: { workers: number; shards: number; policy: CachePolicy }[] = [

@@ -8,16 +8,11 @@
 import assert from "node:assert/strict";
 import { OffheapError, Pool } from "../mod.ts";
 import type { PoolWorkerCommand, PoolWorkerReport } from "./workers/pool_worker.ts";
-import { startWorker } from "./workers/runtime.ts";
+import { runWorkerOnce } from "./workers/runtime.ts";
 import { test } from "./harness.ts";
 
 function runWorker(command: PoolWorkerCommand): Promise<PoolWorkerReport> {
-  const worker = startWorker(new URL("./workers/pool_worker.ts", import.meta.url));
-  return new Promise<PoolWorkerReport>((resolve, reject) => {
-    worker.onmessage = (event: MessageEvent<PoolWorkerReport>) => resolve(event.data);
-    worker.onerror = (event: Event) => reject(new Error((event as ErrorEvent).message));
-    worker.postMessage(command);
-  }).finally(() => worker.terminate());
+  return runWorkerOnce(new URL("./workers/pool_worker.ts", import.meta.url), command);
 }
 
 function filledBlocks(pool: Pool, count: number): number[] {

@@ -92,9 +92,15 @@ export const symbols = {
   /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
   offheap_cross_f32_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
   /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
-  offheap_topk_f32: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  offheap_topk_f32: {
+    parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
-  offheap_topk_f32_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  offheap_topk_f32_at: {
+    parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   /** (a: [*]u16 half bits, b: [*]u16 half bits, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
   offheap_score_f16: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
   /** (query, rows: [*]u16 half bits, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
@@ -106,9 +112,15 @@ export const symbols = {
   /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
   offheap_cross_f16_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
   /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
-  offheap_topk_f16: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  offheap_topk_f16: {
+    parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
-  offheap_topk_f16_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  offheap_topk_f16_at: {
+    parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   /** (a: [*]i8, b: [*]i8, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
   offheap_score_i8: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
   /** (query, rows: [*]i8, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
@@ -120,9 +132,15 @@ export const symbols = {
   /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
   offheap_cross_i8_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
   /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
-  offheap_topk_i8: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  offheap_topk_i8: {
+    parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
-  offheap_topk_i8_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  offheap_topk_i8_at: {
+    parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   /** (a: [*]u8 packed bits, b: [*]u8 packed bits, dim: u32, metric: u32) -> f32 score, NaN for an invalid argument */
   offheap_score_binary: { parameters: ["buffer", "buffer", "u32", "u32"], result: "f32" },
   /** (query, rows: [*]u8 packed bits, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
@@ -130,13 +148,25 @@ export const symbols = {
   /** (query, rows_address: f64, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
   offheap_many_binary_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
   /** (queries, query_count: u32, rows, row_count, dim, stride, metric: u32, out: [*]f32) -> i32 status */
-  offheap_cross_binary: { parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  offheap_cross_binary: {
+    parameters: ["buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "buffer"],
+    result: "i32",
+  },
   /** (queries, query_count: u32, rows_address: f64, row_count, dim, stride, metric: u32, out) -> i32 status */
-  offheap_cross_binary_at: { parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"], result: "i32" },
+  offheap_cross_binary_at: {
+    parameters: ["buffer", "u32", "f64", "u32", "u32", "u32", "u32", "buffer"],
+    result: "i32",
+  },
   /** (query, rows, row_count, dim, stride, metric, k: u32, out_ids: [*]u32, out_scores: [*]f32) -> i32 k or status */
-  offheap_topk_binary: { parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  offheap_topk_binary: {
+    parameters: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   /** (query, rows_address: f64, row_count, dim, stride, metric, k: u32, out_ids, out_scores) -> i32 k or status */
-  offheap_topk_binary_at: { parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"], result: "i32" },
+  offheap_topk_binary_at: {
+    parameters: ["buffer", "f64", "u32", "u32", "u32", "u32", "u32", "buffer", "buffer"],
+    result: "i32",
+  },
   /** (data: [*]f32, count: u32) -> f32 sum, read at full bandwidth (for measuring it) */
   offheap_stream_sum_f32: { parameters: ["buffer", "u32"], result: "f32" },
   /** (address: f64, count: u32, out_sum: *f32) -> i32 status; the sum goes to out_sum[0] */
@@ -195,6 +225,38 @@ export const symbols = {
   offheap_pool_trim: { parameters: ["u32"], result: "f64" },
   /** (handle: u32, out: [*]f64, capacity: u32) -> i32 fields written (named by offheap_layout 5), or a negative status */
   offheap_pool_stats: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+
+  // --- VectorIndex (HNSW): zig/src/abi/index.zig. A handle is a u32 id; each owner retains it ---
+  /** (dim: u32, metric: u32, storage: u32, m: u32, ef_construction: u32, ef_search: u32, capacity: u32, flags: u32 bit0 keep f32 rows bits1-2 huge 0 default 1 auto 2 always 3 never, node: i32 -1 = none, scale: f64 0 = auto) -> f64 handle, or a negative status */
+  offheap_index_create: {
+    parameters: ["u32", "u32", "u32", "u32", "u32", "u32", "u32", "u32", "i32", "f64"],
+    result: "f64",
+  },
+  /** (handle: u32) -> i32 status; one more owner */
+  offheap_index_retain: { parameters: ["u32"], result: "i32" },
+  /** (handle: u32) -> i32 status; the last owner frees the index */
+  offheap_index_release: { parameters: ["u32"], result: "i32" },
+  /** (handle: u32, ids: [*]f64, count: u32, rows: [*]f32, failed: *f64 position) -> i32 count added (all), or a negative status (none) */
+  offheap_index_add: { parameters: ["u32", "buffer", "u32", "buffer", "buffer"], result: "i32" },
+  /** (handle: u32, id: f64) -> i32 status (-10 for an unknown id) */
+  offheap_index_remove: { parameters: ["u32", "f64"], result: "i32" },
+  /** (handle: u32, id: f64, row: [*]f32) -> i32 status (-10 for an unknown id) */
+  offheap_index_update: { parameters: ["u32", "f64", "buffer"], result: "i32" },
+  /** (handle: u32, id: f64) -> i32 1 held, 0 not, or a negative status */
+  offheap_index_has: { parameters: ["u32", "f64"], result: "i32" },
+  /** (handle: u32) -> f64 live vectors, or a negative status */
+  offheap_index_size: { parameters: ["u32"], result: "f64" },
+  /** (handle: u32, queries: [*]f32, query_count: u32, k: u32, ef: u32 0 = default, filter_kind: u32 0 none 1 id list 2 id bitset, filter: [*]u8, filter_length: u32, out_ids: [*]f64, out_scores: [*]f32, out_counts: [*]u32) -> i32 status */
+  offheap_index_search: {
+    parameters: ["u32", "buffer", "u32", "u32", "u32", "u32", "buffer", "u32", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  /** (handle: u32, out: [*]f64, capacity: u32) -> i32 fields written (index.Stat order), or a negative status */
+  offheap_index_stats: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  /** (handle: u32, path: [*]u8 UTF-8, path_length: u32) -> f64 bytes written, or a negative status */
+  offheap_index_save: { parameters: ["u32", "buffer", "u32"], result: "f64" },
+  /** (path: [*]u8 UTF-8, path_length: u32, mode: u32 0 load 1 view) -> f64 handle, or a negative status */
+  offheap_index_open_file: { parameters: ["buffer", "u32", "u32"], result: "f64" },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The table's type. */
@@ -202,7 +264,10 @@ export type Symbols = typeof symbols;
 
 type JsArgument<T extends NativeType> = T extends "buffer" ? ArrayBufferView | null : number;
 type JsResult<T extends NativeType> = T extends "void" ? void : number;
-type JsArguments<P extends readonly NativeType[]> = { -readonly [K in keyof P]: P[K] extends NativeType ? JsArgument<P[K]> : never };
+type JsArguments<P extends readonly NativeType[]> = {
+  -readonly [K in keyof P]: P[K] extends NativeType ? JsArgument<P[K]>
+    : never;
+};
 
 /** The loaded library as plain JS functions, identical in Deno and Bun. */
 export type Native = {

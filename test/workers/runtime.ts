@@ -92,6 +92,16 @@ export function startWorker(url: URL): Worker {
   return new Worker(url, { type: "module" });
 }
 
+/** Starts a Worker running `url`, posts it `command`, and resolves with its one reply (then ends it). */
+export function runWorkerOnce<Command, Reply>(url: URL, command: Command): Promise<Reply> {
+  const worker = startWorker(url);
+  return new Promise<Reply>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<Reply>) => resolve(event.data);
+    worker.onerror = (event: Event) => reject(new Error((event as ErrorEvent).message));
+    worker.postMessage(command);
+  }).finally(() => worker.terminate());
+}
+
 /** Reads `--name value` pairs into numbers, keeping `defaults` for the rest; flags without value are 1. */
 export function numericOptions<T extends Record<string, number>>(argv: string[], defaults: T): T {
   const options: Record<string, number> = { ...defaults };

@@ -22,6 +22,7 @@ comptime {
     _ = @import("abi/cache.zig");
     _ = @import("abi/pool.zig");
     _ = @import("abi/faults.zig");
+    _ = @import("abi/index.zig");
 }
 
 test {
@@ -78,4 +79,13 @@ test {
     _ = @import("simd/kernels_test.zig");
     _ = @import("simd/accuracy_test.zig");
     _ = @import("simd/topk.zig");
+    _ = @import("index/memory.zig");
+    _ = @import("index/space.zig");
+    _ = @import("index/graph.zig");
+    _ = @import("index/ids.zig");
+    _ = @import("index/rw_lock.zig");
+    _ = @import("index/queue.zig");
+    _ = @import("index/scratch.zig");
+    _ = @import("index/filter.zig");
+    _ = @import("index/index_test.zig");
 }

@@ -18,6 +18,7 @@ const platform = switch (builtin.os.tag) {
         const thread = @import("linux/thread.zig");
         const clock = @import("linux/clock.zig");
         const environment = @import("linux/environment.zig");
+        const file = @import("linux/file.zig");
     },
     else => @compileError("offheap has no OS layer for " ++ @tagName(builtin.os.tag) ++ " yet: implement this contract in zig/src/os/"),
 };
@@ -112,6 +113,24 @@ pub fn unmap(ptr: [*]align(page_size_bytes) u8, len_bytes: usize) void {
     platform.memory.unmap(@intFromPtr(ptr), len_bytes);
     _ = unmap_calls.fetchAdd(1, .monotonic);
     _ = mapped_bytes.fetchSub(len_bytes, .monotonic);
+}
+
+// ---- Files (the VectorIndex's save and open) ---------------------------------------------------
+
+pub const FileError = error{ NotFound, IoFailed };
+
+/// Writes `parts` one after another as the file at `path`, replacing it whole or not at all.
+pub fn writeFile(path: []const u8, parts: []const []const u8) FileError!void {
+    return platform.file.writeFile(path, parts);
+}
+
+/// The file at `path`, mapped read-only; release it with `unmapFile`.
+pub fn mapFile(path: []const u8) FileError![]align(page_size_bytes) const u8 {
+    return platform.file.mapFile(path);
+}
+
+pub fn unmapFile(bytes: []align(page_size_bytes) const u8) void {
+    platform.file.unmapFile(bytes);
 }
 
 /// What a range of pages may be advised (madvise on Linux).

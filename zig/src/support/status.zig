@@ -31,6 +31,14 @@ pub const Status = enum(i32) {
     /// A range given by address lies inside a block or region that was freed (and is still mapped:
     /// memory already given back to the OS answers `not_owned`).
     use_after_free = -12,
+    /// An index already holds the id (add refuses it; update replaces a vector).
+    already_exists = -13,
+    /// A file is not an index file of this version: foreign, truncated or corrupt.
+    invalid_file = -14,
+    /// The object is a read-only view (an index opened with mode "view") and cannot change.
+    read_only = -15,
+    /// The OS refused a file operation (open, create, write, map).
+    io_failed = -16,
 };
 
 pub const Error = error{
@@ -46,6 +54,10 @@ pub const Error = error{
     NotFound,
     OutOfBounds,
     UseAfterFree,
+    AlreadyExists,
+    InvalidFile,
+    ReadOnly,
+    IoFailed,
 };
 
 pub fn fromError(err: Error) Status {
@@ -62,6 +74,10 @@ pub fn fromError(err: Error) Status {
         error.NotFound => .not_found,
         error.OutOfBounds => .out_of_bounds,
         error.UseAfterFree => .use_after_free,
+        error.AlreadyExists => .already_exists,
+        error.InvalidFile => .invalid_file,
+        error.ReadOnly => .read_only,
+        error.IoFailed => .io_failed,
     };
 }
 
@@ -70,7 +86,7 @@ pub fn code(err: Error) i32 {
 }
 
 test "every error maps to a distinct negative code" {
-    const errors = [_]Error{ error.OutOfMemory, error.InvalidSize, error.InvalidAlignment, error.NotOwned, error.InteriorPointer, error.DoubleFree, error.InvalidArgument, error.InvalidNode, error.Unsupported, error.NotFound, error.OutOfBounds, error.UseAfterFree };
+    const errors = [_]Error{ error.OutOfMemory, error.InvalidSize, error.InvalidAlignment, error.NotOwned, error.InteriorPointer, error.DoubleFree, error.InvalidArgument, error.InvalidNode, error.Unsupported, error.NotFound, error.OutOfBounds, error.UseAfterFree, error.AlreadyExists, error.InvalidFile, error.ReadOnly, error.IoFailed };
     for (errors, 0..) |err, i| {
         try std.testing.expect(code(err) < 0);
         for (errors[0..i]) |earlier| try std.testing.expect(code(earlier) != code(err));

@@ -1,0 +1,118 @@
+//! The beam search of HNSW (hnswlib's searchBaseLayerST): from entry points, expand the closest
+//! unexpanded candidate, score its unvisited neighbours, keep the `ef` best that the filter allows,
+//! and stop when the closest candidate left is farther than the worst kept result. Nodes the filter
+//! refuses (or removed nodes) are still walked through, so a filter narrows the results, not the
+//! graph. Also the greedy descent through the upper levels (a beam of one).
+const std = @import("std");
+const assert = std.debug.assert;
+const Graph = @import("graph.zig").Graph;
+const Space = @import("space.zig").Space;
+const dispatch = @import("../simd/dispatch.zig");
+const queue = @import("queue.zig");
+const Scratch = @import("scratch.zig").Scratch;
+const Filter = @import("filter.zig").Filter;
+const Error = @import("../support/status.zig").Error;
+const Candidate = queue.Candidate;
+
+/// Distances from one encoded query (or one stored node) to stored nodes.
+pub const Context = struct {
+    graph: *const Graph,
+    space: *const Space,
+    kernel: dispatch.PairFn,
+    query: [*]const u8,
+
+    pub fn init(graph: *const Graph, space: *const Space, query: []const u8) Context {
+        assert(query.len == space.row_bytes);
+        return .{ .graph = graph, .space = space, .kernel = space.storedKernel(), .query = query.ptr };
+    }
+
+    pub inline fn distanceTo(ctx: *const Context, node: u32) f32 {
+        return ctx.space.storedDistance(ctx.kernel(ctx.query, ctx.graph.vector(node).ptr, ctx.space.row_dim));
+    }
+
+    /// The distance between two stored nodes.
+    pub fn between(ctx: *const Context, a: u32, b: u32) f32 {
+        return ctx.space.storedDistance(ctx.kernel(ctx.graph.vector(a).ptr, ctx.graph.vector(b).ptr, ctx.space.row_dim));
+    }
+
+    inline fn prefetch(ctx: *const Context, node: u32) void {
+        const row = ctx.graph.vectors.ptr + @as(usize, node) * ctx.space.row_bytes;
+        @prefetch(row, .{});
+        if (ctx.space.row_bytes > 64) @prefetch(row + 64, .{});
+    }
+};
+
+/// From `start` at `level`, moves to a closer neighbour while there is one; returns the last node.
+pub fn greedy(ctx: *const Context, start: Candidate, level: u8) Candidate {
+    var current = start;
+    // Every move strictly shortens the distance, so no node is visited twice.
+    for (0..ctx.graph.count) |_| {
+        var moved = false;
+        for (ctx.graph.links(current.node, level)) |neighbour| {
+            const distance = ctx.distanceTo(neighbour);
+            if (distance < current.distance) {
+                current = .{ .distance = distance, .node = neighbour };
+                moved = true;
+            }
+        }
+        if (!moved) break;
+    }
+    return current;
+}
+
+/// Fills `scratch.results` (as a farthest-first heap of up to `ef` items, returned) with the closest
+/// nodes at `level` that `filter` allows, searching from `entries`.
+pub fn searchLayer(ctx: *const Context, scratch: *Scratch, entries: []const Candidate, ef: u32, level: u8, filter: Filter) Error!queue.Farthest {
+    assert(ef >= 1 and ef + 1 <= scratch.results.len);
+    const graph = ctx.graph;
+    scratch.nextEpoch();
+    var results: queue.Farthest = .{ .items = scratch.results[0 .. ef + 1] };
+    var candidates: queue.Nearest = .{ .items = scratch.candidates };
+    var bound = std.math.inf(f32);
+    for (entries) |entry| {
+        if (!scratch.visit(entry.node)) continue;
+        try scratch.candidateRoom(candidates.len);
+        candidates.items = scratch.candidates;
+        candidates.push(entry);
+        if (filter.allows(graph, entry.node)) {
+            results.push(entry);
+            if (results.len > ef) _ = results.pop();
+            bound = results.top().distance;
+        }
+    }
+    // Without a filter or removals, every walked node may be a result, so the search may stop as
+    // soon as the frontier is farther than the worst result; otherwise only once `ef` are found.
+    const narrowed = filter.kind != .none or graph.removed > 0;
+    for (0..graph.count + 1) |_| {
+        const current = candidates.pop() orelse break;
+        if (current.distance > bound and (results.len >= ef or !narrowed)) break;
+        const neighbours = graph.links(current.node, level);
+        if (neighbours.len > 0) ctx.prefetch(neighbours[0]);
+        for (neighbours, 0..) |neighbour, index| {
+            if (index + 1 < neighbours.len) ctx.prefetch(neighbours[index + 1]);
+            if (!scratch.visit(neighbour)) continue;
+            const distance = ctx.distanceTo(neighbour);
+            if (results.len < ef or distance < bound) {
+                try scratch.candidateRoom(candidates.len);
+                candidates.items = scratch.candidates;
+                candidates.push(.{ .distance = distance, .node = neighbour });
+                if (filter.allows(graph, neighbour)) {
+                    results.push(.{ .distance = distance, .node = neighbour });
+                    if (results.len > ef) _ = results.pop();
+                }
+                if (results.len > 0) bound = results.top().distance;
+            }
+        }
+    }
+    return results;
+}
+
+/// The full search: greedy through the upper levels, then a beam of `ef` at level 0.
+pub fn search(ctx: *const Context, scratch: *Scratch, ef: u32, filter: Filter) Error!queue.Farthest {
+    const graph = ctx.graph;
+    assert(graph.entry != @import("graph.zig").node_none);
+    var current: Candidate = .{ .distance = ctx.distanceTo(graph.entry), .node = graph.entry };
+    var level = graph.top_level;
+    while (level > 0) : (level -= 1) current = greedy(ctx, current, level);
+    return searchLayer(ctx, scratch, &.{current}, ef, 0, filter);
+}
