@@ -1,7 +1,8 @@
 /**
  * Recall@10 / QPS curves over `ef`, one code path for offheap and for the peers, so every library is
  * swept, timed and interpolated the same way: for each `ef`, every query searched one at a time on
- * one thread, `reps` passes of which the fastest gives the QPS (as ann-benchmarks takes the best of its
+ * one thread, `reps` timed passes (each at least 100 ms: the queries repeated as often as needed) of
+ * which the fastest gives the QPS (as ann-benchmarks takes the best of its
  * runs: on a shared machine the slower passes measure the other processes), recall@10 against the
  * exact truth. QPS at a target recall is interpolated between the two `ef` points around it (linear in
  * recall, geometric in QPS), as ann-benchmarks reads its plots.
@@ -15,6 +16,9 @@ export const EF_SWEEP = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
 
 /** Past this recall, higher `ef` only costs time. */
 export const RECALL_SATURATED = 0.995;
+
+/** The shortest timed pass: shorter sets of queries are searched several rounds per pass. */
+const PASS_MS_MIN = 100;
 
 /** The recall the issue's QPS target is read at. */
 export const TARGET_RECALL = 0.95;
@@ -38,15 +42,21 @@ export function sweep(search: SearchOne, truth: Uint32Array, queryCount: number,
   const points: CurvePoint[] = [];
   const found = new Float64Array(queryCount * K);
   for (const ef of EF_SWEEP) {
-    const times: number[] = [];
+    // The first pass gives the answers (recall) and says how many rounds of the queries make a pass
+    // long enough to time: a pass of a few milliseconds is one scheduler slice, all noise.
+    const first = performance.now();
+    for (let q = 0; q < queryCount; q++) search(q, ef, found, q * K);
+    const rounds = Math.max(1, Math.ceil(PASS_MS_MIN / (performance.now() - first)));
+    let best = Infinity;
     for (let rep = 0; rep < reps; rep++) {
-      found.fill(-1);
       const started = performance.now();
-      for (let q = 0; q < queryCount; q++) search(q, ef, found, q * K);
-      times.push(performance.now() - started);
+      for (let round = 0; round < rounds; round++) {
+        for (let q = 0; q < queryCount; q++) search(q, ef, found, q * K);
+      }
+      best = Math.min(best, performance.now() - started);
     }
     const recall = recallAtK(found, truth, queryCount);
-    points.push({ ef, recall, qps: queryCount / (Math.min(...times) / 1000) });
+    points.push({ ef, recall, qps: (rounds * queryCount) / (best / 1000) });
     if (recall >= RECALL_SATURATED) break;
   }
   return points;

@@ -65,7 +65,7 @@ export function peerResults(spec: DatasetSpec, reps: number, note: (line: string
     const path = run ? cachePath(run, peer, spec, reps) : undefined;
     if (path && existsSync(path)) {
       results.push(JSON.parse(readFileSync(path, "utf8")));
-      note(`index: ${peer} on ${datasetKey(spec)} reused from this bench run's first runtime`);
+      console.log(`index: ${peer} on ${datasetKey(spec)} reused from this bench run's first runtime`);
       continue;
     }
     try {
