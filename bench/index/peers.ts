@@ -1,80 +1,81 @@
 /**
- * Runs the HNSW peers (hnswlib-node, usearch) on a data set, each in its own Bun process
- * (bench/index/peer_child.ts), and keeps their results for the rest of the bench run: bench/run.sh
- * names the run in OFFHEAP_BENCH_RUN, and the second runtime's suite reads the first one's peer
- * results from bench/.data/peers/ instead of measuring the peers again (they do not depend on the
- * runtime that runs offheap). Without OFFHEAP_BENCH_RUN (the runner started alone), they are
- * measured every time.
+ * Starts the HNSW peers (hnswlib-node, usearch) on a data set, each in a Bun process of its own
+ * (bench/index/peer_child.ts), as contenders of the suite's interleaved recall/QPS sweep. Their
+ * builds happen once per bench run: bench/run.sh names the run in OFFHEAP_BENCH_RUN, the first
+ * runtime's peers save their indexes and build facts in bench/.data/peers/, and the second
+ * runtime's peers open those (what earlier runs left there is removed). Without OFFHEAP_BENCH_RUN
+ * (the runner started alone) they build into a temporary folder every time.
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import process from "node:process";
+import { BenchChild } from "../lib/child.ts";
 import { environmentVariable, repositoryRoot } from "../lib/runtime.ts";
+import type { Contender, PassReply } from "./curve.ts";
 import { datasetKey, type DatasetSpec } from "./datasets.ts";
-import type { PeerResult } from "./peer_child.ts";
+import type { PeerFacts } from "./peer_child.ts";
 
-/** The peers, in the order they run. */
+/** The peers, in the order they start. */
 export const PEERS = ["hnswlib-node", "usearch"] as const;
 
-/** Bun: this process when it is Bun, else the project's pinned one (node_modules/.bin), else PATH's. */
-function bunExecutable(): string {
-  if ("Bun" in globalThis) return process.execPath;
-  const pinned = `${repositoryRoot()}/node_modules/.bin/bun`;
-  return existsSync(pinned) ? pinned : "bun";
+/** A running peer: its build facts and its sweep contender. */
+export interface PeerSession {
+  facts: PeerFacts;
+  /** Whether the index was built by this bench run's first runtime and opened here. */
+  reused: boolean;
+  contender: Contender;
 }
 
-function cachePath(run: string, peer: string, spec: DatasetSpec, reps: number): string {
-  return `${repositoryRoot()}/bench/.data/peers/${run}-${peer}-${datasetKey(spec)}-reps${reps}.json`;
+/** The running peers, and how to end them all. */
+export interface Peers {
+  sessions: PeerSession[];
+  close(): void;
 }
 
-function measure(peer: string, spec: DatasetSpec, reps: number): PeerResult {
-  const scratch = mkdtempSync(`${tmpdir()}/offheap-index-peer-`);
-  try {
-    const script = `${repositoryRoot()}/bench/index/peer_child.ts`;
-    const child = spawnSync(bunExecutable(), [script, peer, JSON.stringify(spec), String(reps), scratch], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-      maxBuffer: 1 << 24,
-    });
-    if (child.status !== 0) throw new Error(`${peer} child: ${child.error?.message ?? `exit code ${child.status}`}`);
-    return JSON.parse(child.stdout.trim().split("\n").pop()!) as PeerResult;
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
-/** Writes `result` to `path`, removing what earlier bench runs left in the folder. */
-function keep(run: string, path: string, result: PeerResult): void {
-  const folder = path.replace(/\/[^/]*$/, "");
+/** Where a peer's saved index goes, and what to remove once the peers are done. */
+function indexFolder(): { folder: string; prefix: string; temporary: boolean } {
+  const run = environmentVariable("OFFHEAP_BENCH_RUN");
+  if (!run) return { folder: mkdtempSync(`${tmpdir()}/offheap-index-peer-`), prefix: "", temporary: true };
+  const folder = `${repositoryRoot()}/bench/.data/peers`;
   mkdirSync(folder, { recursive: true });
   for (const name of readdirSync(folder)) if (!name.startsWith(`${run}-`)) rmSync(`${folder}/${name}`, { force: true });
-  writeFileSync(path, JSON.stringify(result));
+  return { folder, prefix: `${run}-`, temporary: false };
 }
 
 /**
- * Every peer's result on `spec`, measured now or read from this bench run's earlier measurement. A
- * peer that fails is left out, with a note saying why.
+ * Starts every peer on `spec` (building or opening its index) and waits until each is ready; a peer
+ * that fails is left out, with a note saying why.
  */
-export function peerResults(spec: DatasetSpec, reps: number, note: (line: string) => void): PeerResult[] {
-  const run = environmentVariable("OFFHEAP_BENCH_RUN");
-  const results: PeerResult[] = [];
+export async function startPeers(spec: DatasetSpec, note: (line: string) => void): Promise<Peers> {
+  const { folder, prefix, temporary } = indexFolder();
+  const script = new URL("./peer_child.ts", import.meta.url);
+  const sessions: PeerSession[] = [];
+  const children: BenchChild[] = [];
   for (const peer of PEERS) {
-    const path = run ? cachePath(run, peer, spec, reps) : undefined;
-    if (path && existsSync(path)) {
-      results.push(JSON.parse(readFileSync(path, "utf8")));
-      console.log(`index: ${peer} on ${datasetKey(spec)} reused from this bench run's first runtime`);
-      continue;
-    }
+    const path = `${folder}/${prefix}${peer}-${datasetKey(spec)}.index`;
+    const reused = existsSync(`${path}.json`);
+    const child = new BenchChild(script, [peer, JSON.stringify(spec), path], `${peer} child`, "bun");
+    children.push(child);
     try {
-      const result = measure(peer, spec, reps);
-      if (path) keep(run!, path, result);
-      results.push(result);
+      const facts = (await child.ready) as unknown as PeerFacts;
+      sessions.push({
+        facts,
+        reused,
+        contender: {
+          name: peer,
+          pass: async (request) => (await child.request({ ...request })) as unknown as PassReply,
+        },
+      });
     } catch (error) {
       note(`index: ${peer} not measured on ${datasetKey(spec)}: ${error instanceof Error ? error.message : error}`);
     }
   }
-  return results;
+  return {
+    sessions,
+    close() {
+      for (const child of children) child.kill();
+      if (temporary) rmSync(folder, { recursive: true, force: true });
+    },
+  };
 }

@@ -7,10 +7,11 @@
  *   queries; ground truth from the exact `VectorStore` (bench/index/truth.ts).
  * - **Recall@10 / QPS curves** over ef (bench/index/curve.ts), one query per call on one thread,
  *   for offheap (in this runtime) and for the peers (bench/index/peers.ts: each in a Bun process of
- *   its own, once per bench run); QPS at recall 0.95 interpolated on each curve. Build time with 1
- *   thread (`addBatch` here) and with 2 (two Workers adding halves to one shared index; usearch's
- *   `add(…, threads = 2)`; hnswlib-node has no parallel add), memory per vector (offheap's
- *   `stats().memoryBytes`; the peers' RSS growth and saved-file bytes), all as facts of the
+ *   its own, built once per bench run), their timed passes taking turns at each ef; QPS at recall
+ *   0.95 interpolated on each curve. Build time with 1 thread (`addBatch` here) and with 2 (two
+ *   Workers adding halves to one shared index; usearch's `add(…, threads = 2)`; hnswlib-node has no
+ *   parallel add), memory per vector (offheap's `stats().memoryBytes`; every library's saved-index
+ *   bytes), all as facts of the
  *   "search" cases, whose mitata subjects time one search at the ef where offheap reaches recall
  *   0.95, against the exact `VectorStore` search of the same query.
  * - **Open** ("open" chart): `VectorIndex.open(path, { mode: "view" })` of the saved index against
@@ -34,7 +35,13 @@ import { tmpdir } from "node:os";
 import { loadOffheap, type Offheap } from "../lib/offheap.ts";
 import { type Case, OFFHEAP, type Subject, type Suite, type SuiteContext } from "../lib/suite.ts";
 import { collectGarbage } from "../../test/workers/runtime.ts";
-import { indexOptions, type VectorIndexClass, vectorIndexClass, type VectorIndexLike } from "../index/contract.ts";
+import {
+  INDEX_PARAMETERS,
+  indexOptions,
+  type VectorIndexClass,
+  vectorIndexClass,
+  type VectorIndexLike,
+} from "../index/contract.ts";
 import {
   type Dataset,
   datasetLabel,
@@ -43,8 +50,16 @@ import {
   gloveAvailable,
   loadDataset,
 } from "../index/datasets.ts";
-import { curveFacts, type CurvePoint, qpsAtRecall, sweep, TARGET_RECALL } from "../index/curve.ts";
-import { peerResults } from "../index/peers.ts";
+import {
+  type Contender,
+  curveFacts,
+  curveFromFacts,
+  localContender,
+  qpsAtRecall,
+  sweepTogether,
+  TARGET_RECALL,
+} from "../index/curve.ts";
+import { type Peers, startPeers } from "../index/peers.ts";
 import { groundTruth, K } from "../index/truth.ts";
 import { buildWithWorkers, type MixFixture, runMix, startMix, stopMix } from "../index/workers.ts";
 
@@ -93,13 +108,8 @@ function scratchFolder(): string {
   return owned.scratch;
 }
 
-/** offheap's build (one thread), memory and curve on `data`, written to `facts`. */
-function measureOffheap(
-  VectorIndex: VectorIndexClass,
-  data: Dataset,
-  truth: Uint32Array,
-  facts: Record<string, string | number>,
-): { index: VectorIndexLike; curve: CurvePoint[] } {
+/** offheap's build on one thread (`addBatch`) and its memory, written to `facts`. */
+function buildOffheap(VectorIndex: VectorIndexClass, data: Dataset, facts: Record<string, string | number>) {
   // Capacity = the rows, so that memory per vector is not inflated by room reserved for later adds.
   const index = new VectorIndex(indexOptions(data.dim, data.rows));
   const ids = Float64Array.from({ length: data.rows }, (_, row) => row);
@@ -108,30 +118,26 @@ function measureOffheap(
   facts[`build ms 1 thread ${OFFHEAP}`] = performance.now() - started;
   if (index.size !== data.rows) throw new Error(`the index holds ${index.size} of ${data.rows} rows`);
   facts[`bytes per vector ${OFFHEAP}`] = index.stats().memoryBytes / data.rows;
+  return index;
+}
+
+/** offheap's sweep contender: one `search` per query, its ids copied out. */
+function offheapContender(index: VectorIndexLike, data: Dataset): Contender {
   const queries = Array.from(
     { length: data.queryCount },
     (_, q) => data.queries.subarray(q * data.dim, (q + 1) * data.dim),
   );
-  const curve = sweep(
-    (q, ef, out, offset) => {
-      const found = index.search(queries[q], { k: K, ef }).ids;
-      for (let i = 0; i < found.length; i++) out[offset + i] = found[i];
-    },
-    truth,
-    data.queryCount,
-    REPS,
-  );
-  Object.assign(facts, curveFacts(OFFHEAP, curve));
-  return { index, curve };
+  return localContender(OFFHEAP, data.queryCount, (q, ef, out, offset) => {
+    const found = index.search(queries[q], { k: K, ef }).ids;
+    for (let i = 0; i < found.length; i++) out[offset + i] = found[i];
+  });
 }
 
-/** The peers' curves, builds, memory and open times on `data`, written to `facts`. */
-function measurePeers(data: Dataset, facts: Record<string, string | number>, note: (line: string) => void): void {
-  for (const peer of peerResults(data.spec, REPS, note)) {
-    Object.assign(facts, curveFacts(peer.peer, peer.curve));
+/** The peers' build facts, written to `facts`. */
+function peerFacts(peers: Peers, data: Dataset, facts: Record<string, string | number>): void {
+  for (const { facts: peer } of peers.sessions) {
     facts[`build ms 1 thread ${peer.peer}`] = peer.build1Ms;
     if (peer.build2Ms !== undefined) facts[`build ms 2 threads ${peer.peer}`] = peer.build2Ms;
-    facts[`bytes per vector ${peer.peer}`] = peer.rssBytes / data.rows;
     facts[`file bytes per vector ${peer.peer}`] = peer.fileBytes / data.rows;
     facts[`open ms ${peer.peer}`] = peer.openMs;
     facts[`version ${peer.peer}`] = peer.version;
@@ -150,12 +156,22 @@ async function buildFixture(
   store.addBatch(data.base);
   const truth = groundTruth(offheap, data);
   const quick = context.quick;
-  if (!quick) measurePeers(data, facts, context.note);
-  const fixture: Fixture = { data, store, ef: 64 };
+  const fixture: Fixture = { data, store, ef: INDEX_PARAMETERS.efSearch };
   const VectorIndex = vectorIndexClass(offheap);
-  if (typeof VectorIndex === "string") return fixture;
-  const { index, curve } = measureOffheap(VectorIndex, data, truth, facts);
+  const index = typeof VectorIndex === "string" ? undefined : buildOffheap(VectorIndex, data, facts);
+  // The peers build (or open) after offheap's build, so no build competes with another's.
+  const peers = quick ? { sessions: [], close() {} } : await startPeers(spec, context.note);
+  try {
+    peerFacts(peers, data, facts);
+    const contenders = [...(index ? [offheapContender(index, data)] : []), ...peers.sessions.map((p) => p.contender)];
+    const curves = await sweepTogether(contenders, truth, data.queryCount, REPS);
+    for (const [subject, curve] of curves) Object.assign(facts, curveFacts(subject, curve));
+  } finally {
+    peers.close();
+  }
+  if (!index || typeof VectorIndex === "string") return fixture;
   fixture.index = index;
+  const curve = curveFromFacts(facts, OFFHEAP);
   fixture.ef = curve.find((point) => point.recall >= TARGET_RECALL)?.ef ?? curve[curve.length - 1].ef;
   facts.ef = fixture.ef;
   if (qpsAtRecall(curve) === undefined) {
