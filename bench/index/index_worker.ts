@@ -35,13 +35,19 @@ class Tally {
   wallMs = 0;
   count = 0;
 
-  /** Times `run` (which does `items` operations and returns its errors) as one sample per operation. */
+  constructor(readonly operation: Operation) {}
+
+  /**
+   * Times `run` (which does `items` operations and returns its errors) as one sample per operation.
+   * A throw counts all `items` as errors; the first one's message goes to stderr, for the diagnosis.
+   */
   time(items: number, run: () => number): void {
     const started = performance.now();
     let errors: number;
     try {
       errors = run();
-    } catch {
+    } catch (error) {
+      if (this.errors === 0) console.error(`index worker: ${this.operation}: ${error}`);
       errors = items;
     }
     const elapsed = performance.now() - started;
@@ -71,7 +77,7 @@ function freshVector(dataset: Dataset, id: number, next: () => number): Float32A
 }
 
 function runMix(target: VectorIndexLike, dataset: Dataset, worker: number, counts: MixCounts, stats: Float64Array) {
-  const tallies = new Map<Operation, Tally>(OPERATIONS.map((operation) => [operation, new Tally()]));
+  const tallies = new Map<Operation, Tally>(OPERATIONS.map((operation) => [operation, new Tally(operation)]));
   const next = random(1000 + worker);
   const firstId = 1e9 + worker * 1e7;
   const singles = Array.from({ length: counts.insert }, (_, i) => firstId + i);
