@@ -61,6 +61,7 @@ export { Arena } from "./src/arena/arena.ts";
 export type { ArenaOptions, ArenaScope, ArenaStats } from "./src/arena/arena.ts";
 export { VectorIndex } from "./src/vector_index/vector_index.ts";
 export type {
+  AddBatchOptions,
   IndexSearchOptions,
   IndexSearchResult,
   VectorIndexOptions,

@@ -243,6 +243,19 @@ test("Workers searching one shared index concurrently get what a single thread g
   }
 }, TIMEOUT);
 
+test("a batch linked by several native threads reaches the recall of a serial build", () => {
+  const truth = exactTopK(liveMap(rows, COUNT), "cosine", queries, 10);
+  for (const threads of [1, 2, 4]) {
+    using index = new VectorIndex({ dim: DIM, metric: "cosine" });
+    index.addBatch(allIds, rows, { threads });
+    assert.equal(index.size, COUNT);
+    const recall = recallOf(truth, index.searchBatch(queries, { k: 10 }).map((r) => r.ids));
+    assert.ok(recall >= 0.95, `${threads} threads: recall ${recall}`);
+  }
+  using index = new VectorIndex({ dim: DIM });
+  assert.throws(() => index.addBatch([1], new Float32Array(DIM), { threads: 0 }), RangeError);
+});
+
 test("Workers adding to one shared index concurrently build it whole, with serial recall", async () => {
   using index = new VectorIndex({ dim: DIM, metric: "l2sq" });
   const descriptor = index.share();
@@ -265,6 +278,21 @@ test("Workers adding to one shared index concurrently build it whole, with seria
   index.free();
   assert.throws(() => VectorIndex.open(descriptor), (e) => e instanceof OffheapError && e.code === "NOT_OWNED");
 }, TIMEOUT);
+
+test("placement options reach the allocator, and capacity reserves memory up front", () => {
+  using small = new VectorIndex({ dim: DIM, huge: "never", node: 0 });
+  using large = new VectorIndex({ dim: DIM, capacity: 50_000, huge: "auto" });
+  const reserved = large.stats().capacity;
+  assert.ok(reserved >= 50_000);
+  assert.ok(large.stats().memoryBytes > small.stats().memoryBytes + 50_000 * DIM * 4);
+  large.addBatch(allIds.subarray(0, 1000), rows.subarray(0, 1000 * DIM));
+  assert.equal(large.stats().capacity, reserved, "no growth below capacity");
+  small.addBatch(allIds.subarray(0, 1000), rows.subarray(0, 1000 * DIM));
+  assert.ok(small.stats().capacity >= 1000, "growth past the initial 16");
+  assert.throws(() => new VectorIndex({ dim: DIM, huge: "sometimes" as "auto" }), RangeError);
+  assert.throws(() => new VectorIndex({ dim: DIM, node: -1 }), RangeError);
+  assert.throws(() => new VectorIndex({ dim: DIM, node: 1000 }), (e) => e instanceof RangeError || e instanceof OffheapError);
+});
 
 test("bad input is a clear error and leaves the index as it was", () => {
   using index = new VectorIndex({ dim: 4, metric: "l2sq" });

@@ -236,8 +236,8 @@ export const symbols = {
   offheap_index_retain: { parameters: ["u32"], result: "i32" },
   /** (handle: u32) -> i32 status; the last owner frees the index */
   offheap_index_release: { parameters: ["u32"], result: "i32" },
-  /** (handle: u32, ids: [*]f64, count: u32, rows: [*]f32, failed: *f64 position) -> i32 count added (all), or a negative status (none) */
-  offheap_index_add: { parameters: ["u32", "buffer", "u32", "buffer", "buffer"], result: "i32" },
+  /** (handle: u32, ids: [*]f64, count: u32, rows: [*]f32, threads: u32 0 = one per CPU, failed: *f64 position) -> i32 count added (all), or a negative status (none) */
+  offheap_index_add: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "buffer"], result: "i32" },
   /** (handle: u32, id: f64) -> i32 status (-10 for an unknown id) */
   offheap_index_remove: { parameters: ["u32", "f64"], result: "i32" },
   /** (handle: u32, id: f64, row: [*]f32) -> i32 status (-10 for an unknown id) */

@@ -48,6 +48,12 @@ export interface VectorIndexOptions {
   node?: number;
 }
 
+/** Options of {@linkcode VectorIndex.addBatch}. */
+export interface AddBatchOptions {
+  /** Native threads that link the batch into the graph: 1 to 64. Default: one per CPU (at most 16). */
+  threads?: number;
+}
+
 /** Options of {@linkcode VectorIndex.search} and `searchBatch`. */
 export interface IndexSearchOptions {
   /** How many results: 1 to 1024. Fewer come back when fewer vectors (or allowed ids) exist. */

@@ -16,6 +16,7 @@ import { elementCodeOf, ELEMENTS, F32, metricName } from "../vectors/elements.ts
 import { expectIntegerIn, K_MAX, kindOf } from "../vectors/checks.ts";
 import { firstNonFinite } from "../vectors/quantize.ts";
 import {
+  type AddBatchOptions,
   ID_MAX,
   type IndexSearchOptions,
   type IndexSearchResult,
@@ -196,7 +197,7 @@ export class VectorIndex {
     const handle = this.#live(action);
     this.#one[0] = expectId(action, "id", id);
     const row = this.#vector(action, "vector", vector);
-    const status = this.#native.offheap_index_add(handle, this.#one, 1, row, this.#failed);
+    const status = this.#native.offheap_index_add(handle, this.#one, 1, row, 1, this.#failed);
     if (status === ALREADY_EXISTS) {
       throw new OffheapError(
         "ALREADY_EXISTS",
@@ -208,12 +209,16 @@ export class VectorIndex {
   }
 
   /**
-   * Adds many vectors in one native call: all of them, or none when any is refused.
+   * Adds many vectors in one native call: all of them, or none when any is refused. A batch of 256
+   * or more is linked into the graph by several native threads at once (one per CPU unless
+   * `options.threads` says otherwise; they live only inside the call), with the recall of a
+   * serial build.
    *
    * @param ids The ids: an array, `Float64Array` or other typed array of integers 0..2^53, none in
    *   the index yet and none repeated.
    * @param rows The vectors, packed in one `Float32Array` of `ids.length · dim` values, or a list
    *   of `Float32Array`s.
+   * @param options `threads`: native builders, 1 to 64 (default: one per CPU, at most 16).
    * @throws {OffheapError} `ALREADY_EXISTS` naming the first id present or repeated.
    * @throws {TypeError} / {RangeError} For wrong ids or rows (naming the first bad one).
    *
@@ -226,9 +231,10 @@ export class VectorIndex {
    * assert.equal(index.size, 3);
    * ```
    */
-  addBatch(ids: ArrayLike<number>, rows: Float32Array | readonly Float32Array[]): void {
+  addBatch(ids: ArrayLike<number>, rows: Float32Array | readonly Float32Array[], options: AddBatchOptions = {}): void {
     const action = "add a batch to VectorIndex";
     const handle = this.#live(action);
+    const threads = options?.threads === undefined ? 0 : expectIntegerIn(action, "threads", options.threads, 1, 64);
     if (ids === null || typeof ids !== "object" || typeof (ids as ArrayLike<number>).length !== "number") {
       throw new TypeError(`Cannot ${action}: ids must be an array or typed array of numbers, got ${kindOf(ids)}`);
     }
@@ -237,7 +243,7 @@ export class VectorIndex {
     for (let index = 0; index < count; index++) expectId(action, `ids[${index}]`, ids[index]);
     const packed = this.#packRows(action, rows, count);
     if (count === 0) return;
-    const status = this.#native.offheap_index_add(handle, idList, count, packed, this.#failed);
+    const status = this.#native.offheap_index_add(handle, idList, count, packed, threads, this.#failed);
     if (status === ALREADY_EXISTS) {
       const id = idList[this.#failed[0]];
       throw new OffheapError(
@@ -478,7 +484,16 @@ export class VectorIndex {
   stats(): VectorIndexStats {
     const action = "read VectorIndex stats";
     const out = new Float64Array(STAT_FIELDS.length);
-    unwrap(this.#native.offheap_index_stats(this.#live(action), out, out.length), action, "VectorIndex");
+    const written = unwrap(
+      this.#native.offheap_index_stats(this.#live(action), out, out.length),
+      action,
+      "VectorIndex",
+    );
+    if (written !== STAT_FIELDS.length) {
+      throw new Error(
+        `liboffheap reports ${written} index stats, this facade knows ${STAT_FIELDS.length}: mismatched builds`,
+      );
+    }
     const record: Record<string, unknown> = {};
     STAT_FIELDS.forEach((name, index) => (record[name] = out[index]));
     record.metric = metricName(out[STAT_FIELDS.indexOf("metric")]);

@@ -88,4 +88,6 @@ test {
     _ = @import("index/scratch.zig");
     _ = @import("index/filter.zig");
     _ = @import("index/index_test.zig");
+    _ = @import("index/persist.zig");
+    _ = @import("index/link_locks.zig");
 }

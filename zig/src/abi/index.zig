@@ -15,9 +15,11 @@
 //!       node -1 = none; scale 0 = from the first nonzero rows (i8 only)
 //!   offheap_index_retain(handle: u32) i32                      status; one more owner
 //!   offheap_index_release(handle: u32) i32                     status; the last owner frees it
-//!   offheap_index_add(handle: u32, ids: [*]f64, count: u32, rows: [*]f32, failed: *f64) i32
+//!   offheap_index_add(handle: u32, ids: [*]f64, count: u32, rows: [*]f32, threads: u32,
+//!                     failed: *f64) i32
 //!       count added (all of them), or status (none added); for ALREADY_EXISTS and a bad id or
-//!       row, `failed` gets the item's position
+//!       row, `failed` gets the item's position. `threads` native builders link the batch
+//!       (0: one per CPU, at most 16; batches under 256 use one)
 //!   offheap_index_remove(handle: u32, id: f64) i32             status (NOT_FOUND for an unknown id)
 //!   offheap_index_update(handle: u32, id: f64, row: [*]f32) i32   status (NOT_FOUND likewise)
 //!   offheap_index_has(handle: u32, id: f64) i32                1, 0, or status
@@ -100,11 +102,11 @@ fn idArgument(value: f64) Error!u64 {
     return filter_zig.idOf(value) orelse error.InvalidArgument;
 }
 
-pub export fn offheap_index_add(handle: u32, ids: ?[*]f64, count: u32, rows: ?[*]const f32, failed: ?*f64) i32 {
-    return args.statusOf(add(handle, ids, count, rows, failed));
+pub export fn offheap_index_add(handle: u32, ids: ?[*]f64, count: u32, rows: ?[*]const f32, threads: u32, failed: ?*f64) i32 {
+    return args.statusOf(add(handle, ids, count, rows, threads, failed));
 }
 
-fn add(handle: u32, ids_pointer: ?[*]f64, count: u32, rows_pointer: ?[*]const f32, failed_pointer: ?*f64) Error!u32 {
+fn add(handle: u32, ids_pointer: ?[*]f64, count: u32, rows_pointer: ?[*]const f32, threads: u32, failed_pointer: ?*f64) Error!u32 {
     const index = try registry.resolve(handle);
     const failed = try args.pointer(*f64, failed_pointer);
     const ids = try args.batch(f64, ids_pointer, count);
@@ -120,7 +122,8 @@ fn add(handle: u32, ids_pointer: ?[*]f64, count: u32, rows_pointer: ?[*]const f3
         if (!Space.finite(rows[position * dim ..][0..dim])) return error.InvalidArgument;
     }
     var failed_position: usize = 0;
-    index.add(decoded, rows, &failed_position) catch |err| {
+    if (threads > 64) return error.InvalidArgument;
+    index.add(decoded, rows, threads, &failed_position) catch |err| {
         failed.* = @floatFromInt(failed_position);
         return err;
     };
@@ -236,13 +239,13 @@ test "an index through the ABI: create, add, search, refuse bad input, release" 
     var ids = [_]f64{ 10, 20, 30 };
     const rows = [_]f32{ 0, 0, 1, 0, 0, 1 };
     var failed: f64 = -1;
-    try std.testing.expectEqual(@as(i32, 3), offheap_index_add(handle, &ids, 3, &rows, &failed));
-    try std.testing.expectEqual(status.code(error.AlreadyExists), offheap_index_add(handle, ids[1..], 1, &rows, &failed));
+    try std.testing.expectEqual(@as(i32, 3), offheap_index_add(handle, &ids, 3, &rows, 0, &failed));
+    try std.testing.expectEqual(status.code(error.AlreadyExists), offheap_index_add(handle, ids[1..], 1, &rows, 0, &failed));
     var bad = [_]f64{-1};
-    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_index_add(handle, &bad, 1, &rows, &failed));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_index_add(handle, &bad, 1, &rows, 0, &failed));
     const nan_row = [_]f32{ std.math.nan(f32), 0 };
     var fresh = [_]f64{40};
-    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_index_add(handle, &fresh, 1, &nan_row, &failed));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_index_add(handle, &fresh, 1, &nan_row, 0, &failed));
     try std.testing.expectEqual(@as(f64, 3), offheap_index_size(handle));
     var out_ids: [2]f64 = undefined;
     var out_scores: [2]f32 = undefined;

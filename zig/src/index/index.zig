@@ -19,6 +19,9 @@ const insert_zig = @import("insert.zig");
 const filter_zig = @import("filter.zig");
 const queue = @import("queue.zig");
 const RwLock = @import("rw_lock.zig").RwLock;
+const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const parallel = @import("parallel.zig");
+const LinkLocks = @import("link_locks.zig").LinkLocks;
 const Error = @import("../support/status.zig").Error;
 const Space = space_zig.Space;
 const Graph = graph_zig.Graph;
@@ -154,24 +157,57 @@ pub const Index = struct {
     }
 
     /// Adds `ids.len` vectors (`rows`: ids.len × dim f32, all finite). Either all are added or none:
-    /// an id already present, or twice in the batch, fails with its position in `failed`.
-    pub fn add(index: *Index, ids: []const u64, rows: []const f32, failed: *usize) Error!void {
+    /// an id already present, or twice in the batch, fails with its position in `failed`. Nodes
+    /// are appended in order (levels drawn from the index's seeded generator), then linked by
+    /// `threads` builders at once (0: one per CPU; batches under `parallel_batch_min` use one).
+    pub fn add(index: *Index, ids: []const u64, rows: []const f32, threads: u32, failed: *usize) Error!void {
         assert(rows.len == ids.len * index.space.dim);
         if (index.readOnly()) return error.ReadOnly;
         index.lock.lock();
         defer index.lock.unlock();
         try index.claimIds(ids, failed);
         index.space.fixScale(rows);
-        const scratch = try index.scratch.acquire(index.sizes());
-        defer index.scratch.release(scratch);
+        const first = index.graph.count;
         for (ids, 0..) |id, position| {
-            // Ids are claimed; a failure here (out of memory) leaves the rest claimed but absent, so
-            // give them back before reporting it.
-            index.insertOne(scratch, id, rows[position * index.space.dim ..][0..index.space.dim], null) catch |err| {
-                for (ids[position..]) |unclaimed| _ = index.ids.remove(unclaimed);
+            _ = index.appendNode(id, rows[position * index.space.dim ..][0..index.space.dim], null) catch |err| {
+                index.abandon(first, ids);
                 return err;
             };
         }
+        const builders = builderCount(threads, ids.len);
+        const linked = if (builders > 1) parallel.link(index, first, builders) else index.linkRange(first);
+        linked catch |err| {
+            index.abandon(first, ids);
+            return err;
+        };
+    }
+
+    /// Batches smaller than this are linked by one builder: threads would cost more than they save.
+    pub const parallel_batch_min = 256;
+    const builders_max = 16;
+
+    fn builderCount(threads: u32, batch: usize) u32 {
+        if (batch < parallel_batch_min) return 1;
+        const wanted: usize = if (threads == 0) std.Thread.getCpuCount() catch 1 else threads;
+        return @intCast(@max(1, @min(wanted, builders_max, batch / (parallel_batch_min / 4))));
+    }
+
+    /// Links nodes first..count with this thread alone.
+    fn linkRange(index: *Index, first: u32) Error!void {
+        const scratch = try index.scratch.acquire(index.sizes());
+        defer index.scratch.release(scratch);
+        for (first..index.graph.count) |node| try index.linkNode(scratch, @intCast(node), null, null);
+    }
+
+    /// After a failed add: the batch's nodes become tombstones (some may be linked already) and
+    /// its ids leave the map, so the index holds exactly what it held before.
+    fn abandon(index: *Index, first: u32, ids: []const u64) void {
+        for (first..index.graph.count) |node| {
+            if (index.graph.isRemoved(@intCast(node))) continue;
+            index.graph.flags[node] |= graph_zig.flag_removed;
+            index.graph.removed += 1;
+        }
+        for (ids) |id| _ = index.ids.remove(id);
     }
 
     /// Puts every id in the map (pointing nowhere yet) after checking none is present or repeated.
@@ -195,19 +231,34 @@ pub const Index = struct {
         }
     }
 
-    /// Appends and links one node for a claimed id. `stored`, when given, is an already encoded row
-    /// (a rebuild copies rows as they are).
+    /// Appends and links one node for a claimed id.
     fn insertOne(index: *Index, scratch: *Scratch, id: u64, input: []const f32, stored: ?[]const u8) Error!void {
+        const node = try index.appendNode(id, input, stored);
+        try index.linkNode(scratch, node, null, null);
+    }
+
+    /// Appends a node for a claimed id (room reserved) with its row written, and points the id at
+    /// it. `stored`, when given, is an already encoded row (a rebuild copies rows as they are).
+    fn appendNode(index: *Index, id: u64, input: []const f32, stored: ?[]const u8) Error!u32 {
         const graph = &index.graph;
         const level = insert_zig.randomLevel(index.prng.random(), index.level_mult);
         const node = try graph.append(id, level);
         if (stored) |bytes| @memcpy(graph.vectorMut(node), bytes) else index.space.encode(input, graph.vectorMut(node), graph.rowMut(node));
         if (stored != null and graph.keep_rows) @memcpy(graph.rowMut(node), input);
-        const ctx = search_zig.Context.init(graph, &index.space, graph.vector(node));
-        try insert_zig.insert(&ctx, scratch, graph, index.build, node);
-        // Re-point the claimed id (the map may hold node_none for it).
         _ = index.ids.remove(id);
         index.ids.insert(id, node);
+        return node;
+    }
+
+    /// Links an appended node into the graph; `locks` and `entry_lock` for a parallel build.
+    pub fn linkNode(index: *Index, scratch: *Scratch, node: u32, locks: ?*const LinkLocks, entry_lock: ?*SpinLock) Error!void {
+        var ctx = search_zig.Context.init(&index.graph, &index.space, index.graph.vector(node));
+        ctx.locks = locks;
+        try insert_zig.insert(&ctx, scratch, &index.graph, index.build, node, entry_lock);
+    }
+
+    pub fn scratchSizes(index: *const Index) Scratch.Sizes {
+        return index.sizes();
     }
 
     /// Removes `id`: its node becomes a tombstone. NotFound when the index does not hold it.
@@ -252,33 +303,39 @@ pub const Index = struct {
         try index.rebuild();
     }
 
-    /// A new graph of the live nodes, in node order, from their stored rows; the old one is freed.
+    /// A new graph of the live nodes, in node order, from their stored rows (appended, then linked
+    /// by as many builders as an add of that size would use); the old one is freed. On failure the
+    /// old graph stays, and every id points into it again.
     fn rebuild(index: *Index) Error!void {
-        const old = &index.graph;
-        var fresh: Graph = .{ .m = old.m, .m0 = old.m0, .dim = old.dim, .row_bytes = old.row_bytes, .keep_rows = old.keep_rows, .placement = index.placement };
-        errdefer fresh.deinit();
-        try fresh.reserve(@max(old.count - old.removed, 1));
-        var previous = index.graph;
-        index.graph = fresh;
-        const scratch = index.scratch.acquire(index.sizes()) catch |err| {
-            index.graph = previous;
+        const previous = index.graph;
+        var fresh: Graph = .{ .m = previous.m, .m0 = previous.m0, .dim = previous.dim, .row_bytes = previous.row_bytes, .keep_rows = previous.keep_rows, .placement = index.placement };
+        const live = previous.count - previous.removed;
+        fresh.reserve(@max(live, 1)) catch |err| {
+            fresh.deinit();
             return err;
         };
-        defer index.scratch.release(scratch);
+        index.graph = fresh;
+        index.relink(&previous) catch |err| {
+            index.graph.deinit();
+            index.graph = previous;
+            index.remapIds();
+            return err;
+        };
+        var old = previous;
+        old.deinit();
+        assert(index.graph.removed == 0);
+        assert(index.graph.count == live);
+    }
+
+    fn relink(index: *Index, previous: *const Graph) Error!void {
         for (0..previous.count) |node_index| {
             const node: u32 = @intCast(node_index);
             if (previous.isRemoved(node)) continue;
             const exact: []const f32 = if (previous.keep_rows) previous.row(node) else &.{};
-            index.insertOne(scratch, previous.ids[node], exact, previous.vector(node)) catch |err| {
-                // Put the old graph back: the map still names its nodes for the ids not yet moved.
-                index.graph.deinit();
-                index.graph = previous;
-                index.remapIds();
-                return err;
-            };
+            _ = try index.appendNode(previous.ids[node], exact, previous.vector(node));
         }
-        previous.deinit();
-        assert(index.graph.removed == 0);
+        const builders = builderCount(0, index.graph.count);
+        if (builders > 1) try parallel.link(index, 0, builders) else try index.linkRange(0);
     }
 
     /// Points every id at its node in the current graph (after a failed rebuild).
@@ -393,7 +450,7 @@ pub const Index = struct {
             const ctx = search_zig.Context.init(&index.graph, &index.space, scratch.query[0..index.space.row_bytes]);
             for (found) |*candidate| candidate.distance = index.finalDistance(&ctx, scratch, candidate.node);
         }
-        std.mem.sort(Candidate, found, {}, Candidate.closer);
+        std.mem.sortUnstable(Candidate, found, {}, Candidate.closer);
         const count: u32 = @intCast(@min(found.len, k));
         for (found[0..count], out_ids[0..count], out_scores[0..count]) |candidate, *id, *score| {
             assert(!index.graph.isRemoved(candidate.node));

@@ -13,6 +13,7 @@ const Scratch = @import("scratch.zig").Scratch;
 const queue = @import("queue.zig");
 const Filter = @import("filter.zig").Filter;
 const Error = @import("../support/status.zig").Error;
+const SpinLock = @import("../support/spin_lock.zig").SpinLock;
 const Candidate = queue.Candidate;
 
 pub const Build = struct {
@@ -20,20 +21,31 @@ pub const Build = struct {
     ef_construction: u32,
 };
 
-/// Links `node` (already appended, its row written) into the graph.
-pub fn insert(ctx: *const Context, scratch: *Scratch, graph: *Graph, build: Build, node: u32) Error!void {
+/// Links `node` (already appended, its row written) into the graph. With `entry_lock` (a parallel
+/// build, ctx.locks set), other builders run at once: the entry point is read under that lock, and
+/// held through the whole insertion of a node that raises the top level, as hnswlib does.
+pub fn insert(ctx: *const Context, scratch: *Scratch, graph: *Graph, build: Build, node: u32, entry_lock: ?*SpinLock) Error!void {
     assert(ctx.graph == graph);
     assert(node < graph.count);
+    assert((entry_lock == null) == (ctx.locks == null));
     const level = graph.levels[node];
-    if (graph.entry == graph_zig.node_none) {
+    if (entry_lock) |lock| lock.lock();
+    const entry = graph.entry;
+    const top_level = graph.top_level;
+    const raises = level > top_level or entry == graph_zig.node_none;
+    if (entry_lock) |lock| {
+        if (!raises) lock.unlock();
+    }
+    defer if (raises) {
         graph.entry = node;
         graph.top_level = level;
-        return;
-    }
-    var current: Candidate = .{ .distance = ctx.distanceTo(graph.entry), .node = graph.entry };
-    var descend = graph.top_level;
+        if (entry_lock) |lock| lock.unlock();
+    };
+    if (entry == graph_zig.node_none) return;
+    var current: Candidate = .{ .distance = ctx.distanceTo(entry), .node = entry };
+    var descend = top_level;
     while (descend > level) : (descend -= 1) current = search_zig.greedy(ctx, current, descend);
-    var layer: u8 = @min(level, graph.top_level);
+    var layer: u8 = @min(level, top_level);
     while (true) : (layer -= 1) {
         var results = try search_zig.searchLayer(ctx, scratch, &.{current}, build.ef_construction, layer, .{});
         const found = results.drainSorted();
@@ -41,15 +53,21 @@ pub fn insert(ctx: *const Context, scratch: *Scratch, graph: *Graph, build: Buil
         const sorted = scratch.selection[0..found.len];
         @memcpy(sorted, found);
         const chosen_count = select.selectNeighbours(ctx, sorted, build.m, scratch.chosen);
-        graph.setLinks(node, layer, scratch.chosen[0..chosen_count]);
+        // `chosen` is overwritten by linkBack's pruning, so link back from a stable copy.
+        var links: [search_zig.links_buffer_len]u32 = undefined;
+        @memcpy(links[0..chosen_count], scratch.chosen[0..chosen_count]);
+        {
+            if (ctx.locks) |locks| locks.lock(node);
+            defer if (ctx.locks) |locks| locks.unlock(node);
+            graph.setLinks(node, layer, links[0..chosen_count]);
+        }
         if (sorted.len > 0) current = sorted[0];
-        // `chosen` is overwritten by linkBack's pruning, so walk a stable copy of the new links.
-        for (graph.links(node, layer)) |neighbour| linkBack(ctx, scratch, graph, neighbour, node, layer);
+        for (links[0..chosen_count]) |neighbour| {
+            if (ctx.locks) |locks| locks.lock(neighbour);
+            defer if (ctx.locks) |locks| locks.unlock(neighbour);
+            linkBack(ctx, scratch, graph, neighbour, node, layer);
+        }
         if (layer == 0) break;
-    }
-    if (level > graph.top_level) {
-        graph.entry = node;
-        graph.top_level = level;
     }
 }
 
@@ -72,7 +90,7 @@ fn linkBack(ctx: *const Context, scratch: *Scratch, graph: *Graph, neighbour: u3
     const pool = scratch.results[0 .. count + 1];
     for (block[1..][0..count], pool[0..count]) |existing, *slot| slot.* = .{ .distance = ctx.between(neighbour, existing), .node = existing };
     pool[count] = .{ .distance = ctx.between(neighbour, node), .node = node };
-    std.mem.sort(Candidate, pool, {}, Candidate.closer);
+    std.mem.sortUnstable(Candidate, pool, {}, Candidate.closer);
     const chosen = scratch.chosen;
     const kept = select.selectNeighbours(ctx, pool, links_max, chosen);
     graph.setLinks(neighbour, layer, chosen[0..kept]);

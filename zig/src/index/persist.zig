@@ -333,3 +333,34 @@ fn loadCopy(parsed: Parsed) Error!*Index {
     }
     return index;
 }
+
+test "a file whose hashes are right but whose graph is not (a link past the last node) is refused" {
+    const index = try Index.create(.{ .space = .{ .dim = 2, .metric = .l2sq } });
+    defer index.destroy();
+    var ids: [40]u64 = undefined;
+    var rows: [80]f32 = undefined;
+    for (&ids, 0..) |*id, i| id.* = i;
+    for (&rows, 0..) |*value, i| value.* = @floatFromInt(i % 7);
+    var failed: usize = 0;
+    try index.add(&ids, &rows, 1, &failed);
+    const path = "/tmp/offheap-index-crafted.hnsw";
+    _ = try save(index, path);
+    const bytes = try os.mapFile(path);
+    const copy = try std.testing.allocator.dupe(u8, bytes);
+    defer std.testing.allocator.free(copy);
+    os.unmapFile(bytes);
+    const header: *Header = @ptrCast(@alignCast(copy.ptr));
+    const layout = try Layout.of(header, 8);
+    // Node 0's first level-0 link now names a node that does not exist; the hashes are redone.
+    std.mem.writeInt(u32, copy[@intCast(layout.level0 + 4)..][0..4], 1_000_000, .little);
+    header.body_hash = std.hash.XxHash64.hash(hash_seed, copy[@sizeOf(Header)..]);
+    header.header_hash = headerHash(header);
+    try os.writeFile(path, &.{copy});
+    try std.testing.expectError(error.InvalidFile, open(path, .view));
+    try std.testing.expectError(error.InvalidFile, open(path, .load));
+    // A version this library does not know is refused too.
+    header.version = format_version + 1;
+    header.header_hash = headerHash(header);
+    try os.writeFile(path, &.{copy});
+    try std.testing.expectError(error.InvalidFile, open(path, .load));
+}

@@ -69,7 +69,7 @@ pub fn Heap(comptime farthest_first: bool) type {
         /// The items, closest first (the heap is consumed).
         pub fn drainSorted(heap: *Self) []Candidate {
             const items = heap.items[0..heap.len];
-            std.mem.sort(Candidate, items, {}, Candidate.closer);
+            std.mem.sortUnstable(Candidate, items, {}, Candidate.closer);
             heap.len = 0;
             return items;
         }

@@ -12,7 +12,11 @@ const queue = @import("queue.zig");
 const Scratch = @import("scratch.zig").Scratch;
 const Filter = @import("filter.zig").Filter;
 const Error = @import("../support/status.zig").Error;
+const LinkLocks = @import("link_locks.zig").LinkLocks;
 const Candidate = queue.Candidate;
+
+/// Room for any node's links at any level: m0 = 2·m, m at most 256.
+pub const links_buffer_len = 2 * 256;
 
 /// Distances from one encoded query (or one stored node) to stored nodes.
 pub const Context = struct {
@@ -20,6 +24,8 @@ pub const Context = struct {
     space: *const Space,
     kernel: dispatch.PairFn,
     query: [*]const u8,
+    /// Per-node link locks during a parallel build (insert.zig); null when one writer runs alone.
+    locks: ?*const LinkLocks = null,
 
     pub fn init(graph: *const Graph, space: *const Space, query: []const u8) Context {
         assert(query.len == space.row_bytes);
@@ -35,20 +41,34 @@ pub const Context = struct {
         return ctx.space.storedDistance(ctx.kernel(ctx.graph.vector(a).ptr, ctx.graph.vector(b).ptr, ctx.space.row_dim));
     }
 
+    /// A node's links at `level`: the live array, or under a parallel build a copy taken under the
+    /// node's lock (another builder may be rewriting them).
+    pub fn readLinks(ctx: *const Context, node: u32, level: u8, buffer: *[links_buffer_len]u32) []const u32 {
+        const locks = ctx.locks orelse return ctx.graph.links(node, level);
+        locks.lock(node);
+        defer locks.unlock(node);
+        const links = ctx.graph.links(node, level);
+        @memcpy(buffer[0..links.len], links);
+        return buffer[0..links.len];
+    }
+
+    /// Asks for a node's row ahead of its distance: every cache line of it, up to 8 (512 bytes;
+    /// the hardware prefetcher follows longer rows on its own).
     inline fn prefetch(ctx: *const Context, node: u32) void {
         const row = ctx.graph.vectors.ptr + @as(usize, node) * ctx.space.row_bytes;
-        @prefetch(row, .{});
-        if (ctx.space.row_bytes > 64) @prefetch(row + 64, .{});
+        const lines = @min((ctx.space.row_bytes + 63) / 64, 8);
+        for (0..lines) |line| @prefetch(row + line * 64, .{});
     }
 };
 
 /// From `start` at `level`, moves to a closer neighbour while there is one; returns the last node.
 pub fn greedy(ctx: *const Context, start: Candidate, level: u8) Candidate {
     var current = start;
+    var buffer: [links_buffer_len]u32 = undefined;
     // Every move strictly shortens the distance, so no node is visited twice.
     for (0..ctx.graph.count) |_| {
         var moved = false;
-        for (ctx.graph.links(current.node, level)) |neighbour| {
+        for (ctx.readLinks(current.node, level, &buffer)) |neighbour| {
             const distance = ctx.distanceTo(neighbour);
             if (distance < current.distance) {
                 current = .{ .distance = distance, .node = neighbour };
@@ -83,10 +103,11 @@ pub fn searchLayer(ctx: *const Context, scratch: *Scratch, entries: []const Cand
     // Without a filter or removals, every walked node may be a result, so the search may stop as
     // soon as the frontier is farther than the worst result; otherwise only once `ef` are found.
     const narrowed = filter.kind != .none or graph.removed > 0;
+    var buffer: [links_buffer_len]u32 = undefined;
     for (0..graph.count + 1) |_| {
         const current = candidates.pop() orelse break;
         if (current.distance > bound and (results.len >= ef or !narrowed)) break;
-        const neighbours = graph.links(current.node, level);
+        const neighbours = ctx.readLinks(current.node, level, &buffer);
         if (neighbours.len > 0) ctx.prefetch(neighbours[0]);
         for (neighbours, 0..) |neighbour, index| {
             if (index + 1 < neighbours.len) ctx.prefetch(neighbours[index + 1]);

@@ -319,6 +319,12 @@ pub fn threadGone(tid: u32) bool {
 }
 
 /// Sleeps about a millisecond; for bounded waits.
+/// Lets another runnable thread have this CPU: a spinning waiter calls it so that a lock holder
+/// preempted on a busy machine can run and release.
+pub fn yieldCpu() void {
+    platform.thread.yieldCpu();
+}
+
 pub fn pauseBriefly() void {
     platform.thread.sleepMs(1);
 }

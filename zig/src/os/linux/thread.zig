@@ -39,3 +39,8 @@ pub fn exitKeySet(key: ExitKey, value: *anyopaque) void {
 pub fn atForkChild(child: *const fn () callconv(.c) void) void {
     _ = std.c.pthread_atfork(null, null, child);
 }
+
+/// Gives the CPU to another runnable thread (sched_yield).
+pub fn yieldCpu() void {
+    _ = std.os.linux.sched_yield();
+}
