@@ -3,7 +3,7 @@
  * contract states it, and the one place that looks it up: the suite was written before the class
  * landed, and runs against whatever the loaded facade has, skipping (with a printed reason) the
  * cases whose methods it lacks (`save`/`open` for the view case, `share` for the Worker cases,
- * `get` for the metadata operation).
+ * `get` for the metadata operation). `addBatch`'s `threads` option is its parallel build.
  *
  * @module
  */
@@ -18,7 +18,8 @@ export interface IndexResult {
 export interface VectorIndexLike {
   readonly size: number;
   add(id: number, vector: Float32Array): unknown;
-  addBatch(ids: Float64Array | number[], rows: Float32Array): unknown;
+  /** `threads`: native builders linking the batch (the library's default: one per CPU). */
+  addBatch(ids: Float64Array | number[], rows: Float32Array, options?: { threads?: number }): unknown;
   search(query: Float32Array, options: { k: number; ef?: number }): IndexResult;
   searchBatch(queries: Float32Array, options: { k: number; ef?: number }): IndexResult[];
   remove(id: number): unknown;

@@ -1,8 +1,7 @@
 /**
- * The Worker of the index suite's build and operation cases (bench/suites/index.ts): it opens the
- * `VectorIndex` the main thread shares, and either adds its share of the base rows (the 2-thread
- * build: two of these add concurrently to one index) or runs the VexFS-style mix (insert, batch
- * insert, search, get, has, remove) on ids of its own, timing each operation, counting every error
+ * The Worker of the index suite's operation cases (bench/suites/index.ts): it opens the
+ * `VectorIndex` the main thread shares and runs the VexFS-style mix (insert, batch insert, search,
+ * get, has, remove) on ids of its own, timing each operation, counting every error
  * (a throw, a `has` that misses an id it added, a search with fewer than k answers, a `remove` that
  * finds nothing), and writing the statistics into the shared block it is given.
  *
@@ -130,16 +129,6 @@ function run(request: IndexRequest): number {
       index = VectorIndex.open(request.descriptor);
       data = loadDataset(request.spec);
       return index.size;
-    }
-    case "build": {
-      if (!index || !data) throw new Error("index worker: init first");
-      const started = performance.now();
-      for (let from = request.from; from < request.to; from += request.chunk) {
-        const to = Math.min(request.to, from + request.chunk);
-        const ids = Float64Array.from({ length: to - from }, (_, i) => from + i);
-        index.addBatch(ids, data.base.subarray(from * data.dim, to * data.dim));
-      }
-      return performance.now() - started;
     }
     case "mix": {
       if (!index || !data) throw new Error("index worker: init first");

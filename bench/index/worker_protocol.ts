@@ -36,8 +36,6 @@ export interface MixCounts {
 export type IndexRequest =
   /** Opens liboffheap from `path`, the shared index from `descriptor`, and rebuilds the data set. */
   | { op: "init"; path?: string; descriptor: unknown; spec: DatasetSpec }
-  /** Adds base rows [from, to) (ids = row numbers) in `addBatch` calls of `chunk` rows; replies its ms. */
-  | { op: "build"; from: number; to: number; chunk: number }
   /** Runs the mix with ids of its own (`worker` picks them) and writes {@linkcode OPERATIONS}' stats to `stats`. */
   | { op: "mix"; worker: number; counts: MixCounts; stats: SharedArrayBuffer }
   /** Frees its handle of the index. */

@@ -1,6 +1,5 @@
 /**
- * The main-thread side of the index suite's Workers (bench/index/index_worker.ts): the 2-thread
- * build (two Workers add halves of the base rows to one shared, empty index), and the VexFS-style
+ * The main-thread side of the index suite's Workers (bench/index/index_worker.ts): the VexFS-style
  * mix run by 1 and by 2 Workers at once on one shared index, whose per-operation statistics come
  * back through shared memory and become the case's facts.
  *
@@ -8,13 +7,11 @@
  */
 import type { Offheap } from "../lib/offheap.ts";
 import { BenchWorker } from "../workers/client.ts";
-import { indexOptions, type VectorIndexClass, type VectorIndexLike } from "./contract.ts";
+import type { VectorIndexLike } from "./contract.ts";
 import type { Dataset } from "./datasets.ts";
 import { type IndexRequest, type MixCounts, OPERATIONS, STAT, STAT_FIELDS } from "./worker_protocol.ts";
 
 const WORKER_URL = new URL("./index_worker.ts", import.meta.url);
-/** Rows per `addBatch` call in the 2-thread build: small enough that both Workers interleave. */
-const BUILD_CHUNK = 1_000;
 /** Searches per Worker in one timed round. */
 export const ROUND_SEARCHES = 200;
 
@@ -29,29 +26,6 @@ async function startWorkers(offheap: Offheap, index: VectorIndexLike, data: Data
 async function stopWorkers(workers: BenchWorker<IndexRequest>[]): Promise<void> {
   await Promise.all(workers.map((worker) => worker.request({ op: "close" }).catch(() => 0)));
   for (const worker of workers) worker.terminate();
-}
-
-/**
- * Builds `data`'s index with two Workers adding alternate halves at once; its wall time from the
- * first add to the last (Worker start-up and data loading excluded).
- */
-export async function buildWithWorkers(offheap: Offheap, VectorIndex: VectorIndexClass, data: Dataset) {
-  const index = new VectorIndex(indexOptions(data.dim, data.rows));
-  try {
-    const workers = await startWorkers(offheap, index, data, 2);
-    const half = Math.ceil(data.rows / 2);
-    const started = performance.now();
-    await Promise.all([
-      workers[0].request({ op: "build", from: 0, to: half, chunk: BUILD_CHUNK }),
-      workers[1].request({ op: "build", from: half, to: data.rows, chunk: BUILD_CHUNK }),
-    ]);
-    const ms = performance.now() - started;
-    await stopWorkers(workers);
-    if (index.size !== data.rows) throw new Error(`the 2-Worker build holds ${index.size} of ${data.rows} rows`);
-    return { ms };
-  } finally {
-    index.free();
-  }
 }
 
 /** Two Workers on one shared index, ready to run the mix and search rounds. */

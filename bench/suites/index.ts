@@ -8,12 +8,11 @@
  * - **Recall@10 / QPS curves** over ef (bench/index/curve.ts), one query per call on one thread,
  *   for offheap (in this runtime) and for the peers (bench/index/peers.ts: each in a Bun process of
  *   its own, built once per bench run), their timed passes taking turns at each ef; QPS at recall
- *   0.95 interpolated on each curve. Build time with 1 thread (`addBatch` here) and with 2 (two
- *   Workers adding halves to one shared index; usearch's `add(…, threads = 2)`; hnswlib-node has no
- *   parallel add), memory per vector (offheap's `stats().memoryBytes`; every library's saved-index
- *   bytes), all as facts of the
- *   "search" cases, whose mitata subjects time one search at the ef where offheap reaches recall
- *   0.95, against the exact `VectorStore` search of the same query.
+ *   0.95 interpolated on each curve. Build time with 1 and 2 threads (offheap's `addBatch` with
+ *   `threads: 1` and `2`; usearch's `add(…, threads)`; hnswlib-node adds one point per call and has
+ *   no parallel add), memory per vector (offheap's `stats().memoryBytes`; every library's saved
+ *   index), all as facts of the "search" cases, whose mitata subjects time one search at the ef
+ *   where offheap reaches recall 0.95, against the exact `VectorStore` search of the same query.
  * - **Open** ("open" chart): `VectorIndex.open(path, { mode: "view" })` of the saved index against
  *   `mode: "load"`.
  * - **Workers** ("workers" chart): the VexFS-style mix (insert, batch insert, search, get, has,
@@ -34,7 +33,6 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { loadOffheap, type Offheap } from "../lib/offheap.ts";
 import { type Case, OFFHEAP, type Subject, type Suite, type SuiteContext } from "../lib/suite.ts";
-import { collectGarbage } from "../../test/workers/runtime.ts";
 import {
   INDEX_PARAMETERS,
   indexOptions,
@@ -61,7 +59,7 @@ import {
 } from "../index/curve.ts";
 import { type Peers, startPeers } from "../index/peers.ts";
 import { groundTruth, K } from "../index/truth.ts";
-import { buildWithWorkers, type MixFixture, runMix, startMix, stopMix } from "../index/workers.ts";
+import { type MixFixture, runMix, startMix, stopMix } from "../index/workers.ts";
 
 /** Passes per ef point of a curve; the fastest gives the QPS (bench/index/curve.ts). */
 const REPS = 3;
@@ -108,15 +106,23 @@ function scratchFolder(): string {
   return owned.scratch;
 }
 
-/** offheap's build on one thread (`addBatch`) and its memory, written to `facts`. */
+/**
+ * offheap's builds, written to `facts`: `addBatch` of every row with 1 native thread (the index the
+ * suite keeps, whose memory is measured) and with 2 (the library's parallel build, then freed).
+ */
 function buildOffheap(VectorIndex: VectorIndexClass, data: Dataset, facts: Record<string, string | number>) {
-  // Capacity = the rows, so that memory per vector is not inflated by room reserved for later adds.
-  const index = new VectorIndex(indexOptions(data.dim, data.rows));
   const ids = Float64Array.from({ length: data.rows }, (_, row) => row);
-  const started = performance.now();
-  index.addBatch(ids, data.base);
-  facts[`build ms 1 thread ${OFFHEAP}`] = performance.now() - started;
-  if (index.size !== data.rows) throw new Error(`the index holds ${index.size} of ${data.rows} rows`);
+  const build = (threads: number) => {
+    // Capacity = the rows, so that memory per vector is not inflated by room reserved for later adds.
+    const index = new VectorIndex(indexOptions(data.dim, data.rows));
+    const started = performance.now();
+    index.addBatch(ids, data.base, { threads });
+    facts[`build ms ${threads === 1 ? "1 thread" : `${threads} threads`} ${OFFHEAP}`] = performance.now() - started;
+    if (index.size !== data.rows) throw new Error(`the index holds ${index.size} of ${data.rows} rows`);
+    return index;
+  };
+  build(2).free();
+  const index = build(1);
   facts[`bytes per vector ${OFFHEAP}`] = index.stats().memoryBytes / data.rows;
   return index;
 }
@@ -182,12 +188,6 @@ async function buildFixture(
     index.save(fixture.savedPath);
     facts[`file bytes per vector ${OFFHEAP}`] = statSync(fixture.savedPath).size / data.rows;
   } else context.note(`index: offheap's VectorIndex has no save/open yet, so the open cases are skipped`);
-  if (quick) return fixture;
-  if (index.share && VectorIndex.open) {
-    const build = await buildWithWorkers(offheap, VectorIndex, data);
-    facts[`build ms 2 threads ${OFFHEAP}`] = build.ms;
-    collectGarbage();
-  } else context.note(`index: offheap's VectorIndex has no share/open yet, so the 2-thread build is not measured`);
   return fixture;
 }
 
