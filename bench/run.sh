@@ -39,6 +39,10 @@ done
 started=$SECONDS
 echo "bench: bootstrap" >&2
 bash .ci/bootstrap --bench
+# The index suite's GloVe vectors (not under --quick: the smoke test never downloads them).
+if [ "${mode[*]:-}" != "--quick" ]; then
+  bash bench/index/fetch_glove.sh >/dev/null || echo "bench: GloVe not fetched; the index suite uses synthetic data" >&2
+fi
 echo "bench: ReleaseFast build" >&2
 bash .ci/build fast
 source .ci/versions # puts node_modules/.bin on PATH
@@ -56,6 +60,9 @@ export OFFHEAP_BENCH_COMMIT
 
 mkdir -p "$results"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+# Names this run, so that suites can measure runtime-independent peers once (bench/index/peers.ts);
+# a caller may set it to reuse the peers of an earlier run with the same id.
+export OFFHEAP_BENCH_RUN="${OFFHEAP_BENCH_RUN:-$stamp-$$}"
 args=("${mode[@]}")
 [ -n "$filter" ] && args+=(--filter "$filter")
 for runtime in "${runtimes[@]}"; do

@@ -10,6 +10,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { existsSync } from "node:fs";
+import { repositoryRoot } from "./runtime.ts";
+
+/** Bun: this process when it is Bun, else the project's pinned one (node_modules/.bin), else PATH's. */
+function bunExecutable(): string {
+  if ("Bun" in globalThis) return process.execPath;
+  const pinned = `${repositoryRoot()}/node_modules/.bin/bun`;
+  return existsSync(pinned) ? pinned : "bun";
+}
 
 /** A reply line: `ok` and the script's fields, or why the request failed. */
 export type ChildReply = ({ ok: true } & Record<string, unknown>) | { ok: false; message: string };
@@ -27,13 +36,15 @@ export class BenchChild {
 
   /**
    * Starts `script` with `args`: `deno run -A --v8-flags=--expose-gc <script>` in Deno (so the
-   * script can call `gc()`), `bun <script>` in Bun. stderr is the parent's.
+   * script can call `gc()`), `bun <script>` in Bun. With `runtime: "bun"`, in Bun whichever runtime
+   * the parent is (for Node-API baselines, which the index suite runs once per bench run).
+   * stderr is the parent's.
    */
-  constructor(script: URL, args: string[], name: string) {
+  constructor(script: URL, args: string[], name: string, runtime: "current" | "bun" = "current") {
     this.#name = name;
     const path = fileURLToPath(script);
-    const deno = (globalThis as unknown as { Deno?: { execPath(): string } }).Deno;
-    const command = deno ? deno.execPath() : process.execPath;
+    const deno = runtime === "current" ? (globalThis as unknown as { Deno?: { execPath(): string } }).Deno : undefined;
+    const command = deno ? deno.execPath() : runtime === "bun" ? bunExecutable() : process.execPath;
     const argv = deno ? ["run", "-A", "--v8-flags=--expose-gc", path, ...args] : [path, ...args];
     this.#child = spawn(command, argv, { stdio: ["pipe", "pipe", "inherit"] });
     createInterface({ input: this.#child.stdout! }).on("line", (line) => this.#deliver(line));

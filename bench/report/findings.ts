@@ -8,6 +8,7 @@ import { formatBytes, formatDuration, formatRatio } from "../lib/format.ts";
 import { medianRatios, type Ratio, type RunResult } from "../lib/results.ts";
 import { runtimeLabel } from "../lib/runtime.ts";
 import { cacheFindings } from "./cache_findings.ts";
+import { indexFindings } from "./index_report.ts";
 
 /** The ratio issue 2 asks for: a 1 KiB allocRaw+freeRaw pair at most this × glibc's through FFI. */
 const pairTargetRatio = 0.6;
@@ -296,6 +297,7 @@ export function findings(runs: RunResult[]): string[] {
     ...runs.flatMap(hugepageFindings),
     ...runs.flatMap(searchFindings),
     ...runs.flatMap(cacheFindings),
+    ...runs.flatMap(indexFindings),
     ...machineFindings(runs[0]),
     ...runs.flatMap(loadFindings),
     ...runs.flatMap(noiseFindings),

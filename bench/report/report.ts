@@ -25,6 +25,7 @@ import {
 import { isOffheap } from "../lib/suite.ts";
 import { repositoryRoot, runtimeLabel } from "../lib/runtime.ts";
 import { findings } from "./findings.ts";
+import { indexSection, writeIndexCharts } from "./index_report.ts";
 import { type BarGroup, renderChart } from "./svg.ts";
 
 function parseOptions(args: string[]): { results: string; out: string; readme: boolean } {
@@ -278,6 +279,7 @@ function report(runs: RunResult[], files: string[], charts: Map<string, string[]
         if (table) out.push(`${spec.title}:`, "", table, "", ...(spec.note ? [spec.note, ""] : []));
       }
     }
+    if (name === "index") out.push(...indexSection(runs));
     for (const [key, files] of charts) {
       if (!key.startsWith(`${name}/`)) continue;
       for (const file of files) {
@@ -297,6 +299,7 @@ function main(): void {
     process.exit(1);
   }
   const charts = writeCharts(runs, `${options.out}/charts`);
+  for (const [key, files] of writeIndexCharts(runs, `${options.out}/charts`)) charts.set(key, files);
   const found = findings(runs);
   writeFileSync(`${options.out}/REPORT.md`, report(runs, files, charts, found));
   const table = readmeTable(runs);

@@ -77,8 +77,9 @@ function percentAxis(values: number[]): Axis {
 }
 
 /** offheap's shades, the first (saturated) for its main subject, then lighter and darker variants. */
-const offheapColors = ["#e8590c", "#ffa94d", "#a63c06", "#ffd8a8", "#fd7e14", "#7c2d12"];
-const baselineColors = ["#364fc7", "#5c7cfa", "#91a7ff", "#495057", "#868e96", "#adb5bd", "#1098ad"];
+export const offheapColors = ["#e8590c", "#ffa94d", "#a63c06", "#ffd8a8", "#fd7e14", "#7c2d12"];
+/** The baselines' blues and greys. */
+export const baselineColors = ["#364fc7", "#5c7cfa", "#91a7ff", "#495057", "#868e96", "#adb5bd", "#1098ad"];
 
 const barHeightPx = 13;
 const groupGapPx = 12;
@@ -86,7 +87,8 @@ const widthPx = 960;
 const plotLeftPx = 170;
 const plotRightPx = widthPx - 110;
 
-function escapeXml(text: string): string {
+/** `text` with XML's special characters escaped. */
+export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
@@ -107,7 +109,8 @@ function subjectColors(groups: BarGroup[]): Map<string, string> {
   return colors;
 }
 
-function text(x: number, y: number, content: string, attributes = ""): string {
+/** A `<text>` element at (`x`, `y`). */
+export function text(x: number, y: number, content: string, attributes = ""): string {
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attributes}>${escapeXml(content)}</text>`;
 }
 
@@ -136,7 +139,7 @@ function legend(
 }
 
 /** Splits `note` into lines of at most about `width` characters, at spaces. */
-function wrap(note: string, width: number): string[] {
+export function wrap(note: string, width: number): string[] {
   const lines: string[] = [];
   for (const word of note.split(" ").filter(Boolean)) {
     const last = lines.length - 1;
@@ -144,6 +147,24 @@ function wrap(note: string, width: number): string[] {
     else lines.push(word);
   }
   return lines;
+}
+
+/**
+ * A standalone SVG document, as wide as every chart: a white ground, the title and subtitle, then `body`.
+ *
+ * @returns The SVG text.
+ */
+export function svgDocument(heightPx: number, title: string, subtitle: string, body: string[]): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${heightPx}" viewBox="0 0 ${widthPx} ${heightPx}" ` +
+    `font-family="Helvetica, Arial, sans-serif" fill="#212529">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    text(20, 30, title, `font-size="19" font-weight="bold"`),
+    text(20, 52, subtitle, `font-size="13" fill="#495057"`),
+    ...body,
+    `</svg>`,
+    "",
+  ].join("\n");
 }
 
 /**
@@ -204,12 +225,7 @@ export function renderChart(chart: ChartData): string {
   const noteLines = wrap(chart.note ?? "", 160);
   const heightPx = plotBottomPx + 62 + 16 * noteLines.length;
   const middleY = (plotTopPx + plotBottomPx) / 2;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${heightPx}" viewBox="0 0 ${widthPx} ${heightPx}" ` +
-    `font-family="Helvetica, Arial, sans-serif" fill="#212529">`,
-    `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    text(20, 30, chart.title, `font-size="19" font-weight="bold"`),
-    text(20, 52, chart.subtitle, `font-size="13" fill="#495057"`),
+  return svgDocument(heightPx, chart.title, chart.subtitle, [
     key.svg,
     ...grid,
     `<line x1="${plotLeftPx}" y1="${plotTopPx - 4}" x2="${plotLeftPx}" y2="${plotBottomPx}" stroke="#212529"/>`,
@@ -223,7 +239,5 @@ export function renderChart(chart: ChartData): string {
     ),
     ...noteLines.map((line, i) => text(20, plotBottomPx + 70 + 16 * i, line, `font-size="11" fill="#495057"`)),
     text(24, middleY, chart.categoryAxis, `font-size="14" text-anchor="middle" transform="rotate(-90 24 ${middleY})"`),
-    `</svg>`,
-    "",
-  ].join("\n");
+  ]);
 }
