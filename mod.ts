@@ -62,11 +62,12 @@ export type { ArenaOptions, ArenaScope, ArenaStats } from "./src/arena/arena.ts"
 export { VectorIndex } from "./src/vector_index/vector_index.ts";
 export type {
   AddBatchOptions,
+  AddOptions,
   IndexSearchOptions,
   IndexSearchResult,
   VectorIndexOptions,
   VectorIndexStats,
 } from "./src/vector_index/options.ts";
-export type { IndexFilter } from "./src/vector_index/filter.ts";
+export type { IndexFilter, LabelFilter } from "./src/vector_index/filter.ts";
 export type { IndexOpenOptions } from "./src/vector_index/persist.ts";
 export type { VectorIndexDescriptor } from "./src/vector_index/share.ts";

@@ -136,6 +136,70 @@ test("a filter returns only allowed ids; a tight one returns the exact top-k amo
   const evenLive = new Map([...liveMap(rows, COUNT)].filter(([id]) => id % 2 === 0));
   const recall = recallOf(exactTopK(evenLive, "cosine", queries, 10), loose.map((r) => r.ids));
   assert.ok(recall >= 0.9, `loose filter recall ${recall}`);
+  // Labels: given per vector at addBatch; a tight label set is answered exactly, a loose one by
+  // the walk, and updates keep a vector's label.
+  using labelled = new VectorIndex({ dim: DIM, metric: "cosine" });
+  labelled.addBatch(allIds, rows, { labels: Array.from(allIds, (id) => id % 50) });
+  const labelTruth = exactTopK(
+    new Map([...liveMap(rows, COUNT)].filter(([id]) => id % 50 === 7 || id % 50 === 9)),
+    "cosine",
+    queries.subarray(0, 20 * DIM),
+    10,
+  );
+  labelled.searchBatch(queries.subarray(0, 20 * DIM), { k: 10, filter: { labels: [9, 7, 9] } }).forEach((result, q) => {
+    assert.deepEqual(Array.from(result.ids), labelTruth[q], `label query ${q}`);
+  });
+  for (
+    const result of labelled.searchBatch(queries, {
+      k: 10,
+      filter: {
+        labels: new Uint32Array([
+          1,
+          2,
+          3,
+          4,
+          5,
+          6,
+          7,
+          8,
+          9,
+          10,
+          11,
+          12,
+          13,
+          14,
+          15,
+          16,
+          17,
+          18,
+          19,
+          20,
+          21,
+          22,
+          23,
+          24,
+          25,
+          26,
+          27,
+          28,
+          29,
+          30,
+        ]),
+      },
+    })
+  ) {
+    assert.equal(result.ids.length, 10);
+    for (const id of result.ids) assert.ok(id % 50 >= 1 && id % 50 <= 30, `label of ${id}`);
+  }
+  labelled.update(7, rows.subarray(8 * DIM, 9 * DIM));
+  assert.ok(
+    Array.from(labelled.search(rows.subarray(8 * DIM, 9 * DIM), { k: 3, filter: { labels: [7] } }).ids).includes(7),
+  );
+  labelled.add(COUNT, rows.subarray(0, DIM), { label: 4_000_000_000 });
+  assert.deepEqual(
+    Array.from(labelled.search(rows.subarray(0, DIM), { k: 5, filter: { labels: [4_000_000_000] } }).ids),
+    [COUNT],
+  );
   // Ids the index does not hold, and an empty filter, allow nothing.
   assert.equal(index.search(queries.subarray(0, DIM), { k: 5, filter: [COUNT + 5] }).ids.length, 0);
   assert.equal(index.search(queries.subarray(0, DIM), { k: 5, filter: [] }).ids.length, 0);
@@ -291,7 +355,10 @@ test("placement options reach the allocator, and capacity reserves memory up fro
   assert.ok(small.stats().capacity >= 1000, "growth past the initial 16");
   assert.throws(() => new VectorIndex({ dim: DIM, huge: "sometimes" as "auto" }), RangeError);
   assert.throws(() => new VectorIndex({ dim: DIM, node: -1 }), RangeError);
-  assert.throws(() => new VectorIndex({ dim: DIM, node: 1000 }), (e) => e instanceof RangeError || e instanceof OffheapError);
+  assert.throws(
+    () => new VectorIndex({ dim: DIM, node: 1000 }),
+    (e) => e instanceof RangeError || e instanceof OffheapError,
+  );
 });
 
 test("bad input is a clear error and leaves the index as it was", () => {
@@ -338,6 +405,11 @@ test("bad input is a clear error and leaves the index as it was", () => {
   assert.throws(() => index.search(v, { k: 1, filter: new Int32Array([1]) as unknown as Float64Array }), isType);
   assert.throws(() => index.search(v, { k: 1, filter: [-1] }), isRange);
   assert.throws(() => index.search(v, { k: 1, filter: ["x"] as unknown as number[] }), isType);
+  assert.throws(() => index.search(v, { k: 1, filter: { labels: [-1] } }), isRange);
+  assert.throws(() => index.search(v, { k: 1, filter: { labels: "1" as unknown as number[] } }), isType);
+  assert.throws(() => index.addBatch([8], v, { labels: [2 ** 32] }), isRange);
+  assert.throws(() => index.addBatch([8], v, { labels: [1, 2] }), isRange);
+  assert.throws(() => index.add(8, v, { label: 1.5 }), isRange);
   assert.throws(() => index.search(new Float32Array([0, 0, NaN, 0]), { k: 1 }), isRange);
   assert.throws(() => index.search(v, undefined as unknown as { k: number }), isType);
   assert.throws(() => VectorIndex.open({ kind: "nope" } as unknown as string), isType);

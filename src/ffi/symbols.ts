@@ -236,8 +236,8 @@ export const symbols = {
   offheap_index_retain: { parameters: ["u32"], result: "i32" },
   /** (handle: u32) -> i32 status; the last owner frees the index */
   offheap_index_release: { parameters: ["u32"], result: "i32" },
-  /** (handle: u32, ids: [*]f64, count: u32, rows: [*]f32, threads: u32 0 = one per CPU, failed: *f64 position) -> i32 count added (all), or a negative status (none) */
-  offheap_index_add: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "buffer"], result: "i32" },
+  /** (handle: u32, ids: [*]f64, count: u32, labels: [*]u32 or null, rows: [*]f32, threads: u32 0 = one per CPU, failed: *f64 position) -> i32 count added (all), or a negative status (none) */
+  offheap_index_add: { parameters: ["u32", "buffer", "u32", "buffer", "buffer", "u32", "buffer"], result: "i32" },
   /** (handle: u32, id: f64) -> i32 status (-10 for an unknown id) */
   offheap_index_remove: { parameters: ["u32", "f64"], result: "i32" },
   /** (handle: u32, id: f64, row: [*]f32) -> i32 status (-10 for an unknown id) */
@@ -246,7 +246,7 @@ export const symbols = {
   offheap_index_has: { parameters: ["u32", "f64"], result: "i32" },
   /** (handle: u32) -> f64 live vectors, or a negative status */
   offheap_index_size: { parameters: ["u32"], result: "f64" },
-  /** (handle: u32, queries: [*]f32, query_count: u32, k: u32, ef: u32 0 = default, filter_kind: u32 0 none 1 id list 2 id bitset, filter: [*]u8, filter_length: u32, out_ids: [*]f64, out_scores: [*]f32, out_counts: [*]u32) -> i32 status */
+  /** (handle: u32, queries: [*]f32, query_count: u32, k: u32, ef: u32 0 = default, filter_kind: u32 0 none 1 id list 2 id bitset 3 ascending u32 labels, filter: [*]u8, filter_length: u32, out_ids: [*]f64, out_scores: [*]f32, out_counts: [*]u32) -> i32 status */
   offheap_index_search: {
     parameters: ["u32", "buffer", "u32", "u32", "u32", "u32", "buffer", "u32", "buffer", "buffer", "buffer"],
     result: "i32",

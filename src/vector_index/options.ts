@@ -52,6 +52,14 @@ export interface VectorIndexOptions {
 export interface AddBatchOptions {
   /** Native threads that link the batch into the graph: 1 to 64. Default: one per CPU (at most 16). */
   threads?: number;
+  /** A label per vector (integers 0 to 2^32 − 1) for `{ labels }` filters. Default: all 0. */
+  labels?: ArrayLike<number>;
+}
+
+/** Options of {@linkcode VectorIndex.add}. */
+export interface AddOptions {
+  /** The vector's label (an integer 0 to 2^32 − 1) for `{ labels }` filters. Default 0. */
+  label?: number;
 }
 
 /** Options of {@linkcode VectorIndex.search} and `searchBatch`. */

@@ -17,6 +17,7 @@ import { expectIntegerIn, K_MAX, kindOf } from "../vectors/checks.ts";
 import { firstNonFinite } from "../vectors/quantize.ts";
 import {
   type AddBatchOptions,
+  type AddOptions,
   ID_MAX,
   type IndexSearchOptions,
   type IndexSearchResult,
@@ -25,7 +26,7 @@ import {
   type VectorIndexOptions,
   type VectorIndexStats,
 } from "./options.ts";
-import { encodeFilter } from "./filter.ts";
+import { encodeFilter, expectLabel } from "./filter.ts";
 import { ALREADY_EXISTS, bindIndex, indexHas, indexSearch, NOT_FOUND } from "./native.ts";
 import { type IndexOpenOptions, modeCode, pathBytes } from "./persist.ts";
 import { INDEX_DESCRIPTOR_KIND, indexDescriptorHandle, type VectorIndexDescriptor } from "./share.ts";
@@ -67,6 +68,7 @@ export class VectorIndex {
   #outScores = new Float32Array(K_MAX);
   #counts = new Uint32Array(1);
   #one = new Float64Array(1);
+  #oneLabel = new Uint32Array(1);
   #failed = new Float64Array(1);
 
   /**
@@ -179,6 +181,7 @@ export class VectorIndex {
    *
    * @param id A non-negative integer up to 2^53, not yet in the index.
    * @param vector `dim` finite f32 values (copied; cosine normalizes the copy).
+   * @param options `label`: an integer 0..2^32 − 1 for `{ labels }` filters (default 0).
    * @throws {OffheapError} `ALREADY_EXISTS` when the index holds `id` (use `update`), `READ_ONLY`
    *   for a view.
    * @throws {TypeError} / {RangeError} For a wrong id or vector (type, length, NaN or ±Infinity).
@@ -192,12 +195,15 @@ export class VectorIndex {
    * assert.ok(index.has(7));
    * ```
    */
-  add(id: number, vector: Float32Array): void {
+  add(id: number, vector: Float32Array, options?: AddOptions): void {
     const action = "add to VectorIndex";
     const handle = this.#live(action);
     this.#one[0] = expectId(action, "id", id);
     const row = this.#vector(action, "vector", vector);
-    const status = this.#native.offheap_index_add(handle, this.#one, 1, row, 1, this.#failed);
+    const label = options?.label;
+    if (label !== undefined) this.#oneLabel[0] = expectLabel(action, "label", label);
+    const labels = label === undefined ? null : this.#oneLabel;
+    const status = this.#native.offheap_index_add(handle, this.#one, 1, labels, row, 1, this.#failed);
     if (status === ALREADY_EXISTS) {
       throw new OffheapError(
         "ALREADY_EXISTS",
@@ -218,7 +224,8 @@ export class VectorIndex {
    *   the index yet and none repeated.
    * @param rows The vectors, packed in one `Float32Array` of `ids.length · dim` values, or a list
    *   of `Float32Array`s.
-   * @param options `threads`: native builders, 1 to 64 (default: one per CPU, at most 16).
+   * @param options `threads`: native builders, 1 to 64 (default: one per CPU, at most 16);
+   *   `labels`: one label per vector, for `{ labels }` filters (default all 0).
    * @throws {OffheapError} `ALREADY_EXISTS` naming the first id present or repeated.
    * @throws {TypeError} / {RangeError} For wrong ids or rows (naming the first bad one).
    *
@@ -242,8 +249,9 @@ export class VectorIndex {
     const idList = ids instanceof Float64Array ? ids : Float64Array.from(ids);
     for (let index = 0; index < count; index++) expectId(action, `ids[${index}]`, ids[index]);
     const packed = this.#packRows(action, rows, count);
+    const labels = options?.labels === undefined ? null : this.#labels(action, options.labels, count);
     if (count === 0) return;
-    const status = this.#native.offheap_index_add(handle, idList, count, packed, threads, this.#failed);
+    const status = this.#native.offheap_index_add(handle, idList, count, labels, packed, threads, this.#failed);
     if (status === ALREADY_EXISTS) {
       const id = idList[this.#failed[0]];
       throw new OffheapError(
@@ -255,6 +263,18 @@ export class VectorIndex {
       );
     }
     unwrap(status, action, `${count} vectors`);
+  }
+
+  #labels(action: string, labels: unknown, count: number): Uint32Array {
+    const list = labels as ArrayLike<unknown> | null;
+    if (list === null || typeof list !== "object" || typeof list.length !== "number") {
+      throw new TypeError(`Cannot ${action}: labels must be an array or typed array of labels, got ${kindOf(labels)}`);
+    }
+    if (list.length !== count) {
+      throw new RangeError(`Cannot ${action}: labels has ${list.length} entries for ${count} ids`);
+    }
+    for (let index = 0; index < count; index++) expectLabel(action, `labels[${index}]`, list[index]);
+    return list instanceof Uint32Array ? list : Uint32Array.from(list as ArrayLike<number>);
   }
 
   #packRows(action: string, rows: unknown, count: number): Float32Array {

@@ -15,8 +15,8 @@
 //!       node -1 = none; scale 0 = from the first nonzero rows (i8 only)
 //!   offheap_index_retain(handle: u32) i32                      status; one more owner
 //!   offheap_index_release(handle: u32) i32                     status; the last owner frees it
-//!   offheap_index_add(handle: u32, ids: [*]f64, count: u32, rows: [*]f32, threads: u32,
-//!                     failed: *f64) i32
+//!   offheap_index_add(handle: u32, ids: [*]f64, count: u32, labels: [*]u32 or null (all 0),
+//!                     rows: [*]f32, threads: u32, failed: *f64) i32
 //!       count added (all of them), or status (none added); for ALREADY_EXISTS and a bad id or
 //!       row, `failed` gets the item's position. `threads` native builders link the batch
 //!       (0: one per CPU, at most 16; batches under 256 use one)
@@ -29,7 +29,8 @@
 //!                        out_ids: [*]f64, out_scores: [*]f32, out_counts: [*]u32) i32
 //!       0 or status; query q's results at q · k, closest first, out_counts[q] of them. ef 0 = the
 //!       index's efSearch (raised to k). filter_kind 0 none, 1 an id list (filter is f64 ids,
-//!       filter_length of them), 2 an id bitset (filter_length bytes)
+//!       filter_length of them), 2 an id bitset (filter_length bytes), 3 a label list (u32
+//!       labels, strictly ascending, filter_length of them)
 //!   offheap_index_stats(handle: u32, out: [*]f64, capacity: u32) i32   fields written (index.Stat)
 //!   offheap_index_save(handle: u32, path: [*]u8, path_length: u32) f64  bytes written, or status
 //!   offheap_index_open_file(path: [*]u8, path_length: u32, mode: u32) f64
@@ -102,11 +103,11 @@ fn idArgument(value: f64) Error!u64 {
     return filter_zig.idOf(value) orelse error.InvalidArgument;
 }
 
-pub export fn offheap_index_add(handle: u32, ids: ?[*]f64, count: u32, rows: ?[*]const f32, threads: u32, failed: ?*f64) i32 {
-    return args.statusOf(add(handle, ids, count, rows, threads, failed));
+pub export fn offheap_index_add(handle: u32, ids: ?[*]f64, count: u32, labels: ?[*]const u32, rows: ?[*]const f32, threads: u32, failed: ?*f64) i32 {
+    return args.statusOf(add(handle, ids, count, labels, rows, threads, failed));
 }
 
-fn add(handle: u32, ids_pointer: ?[*]f64, count: u32, rows_pointer: ?[*]const f32, threads: u32, failed_pointer: ?*f64) Error!u32 {
+fn add(handle: u32, ids_pointer: ?[*]f64, count: u32, labels_pointer: ?[*]const u32, rows_pointer: ?[*]const f32, threads: u32, failed_pointer: ?*f64) Error!u32 {
     const index = try registry.resolve(handle);
     const failed = try args.pointer(*f64, failed_pointer);
     const ids = try args.batch(f64, ids_pointer, count);
@@ -123,7 +124,8 @@ fn add(handle: u32, ids_pointer: ?[*]f64, count: u32, rows_pointer: ?[*]const f3
     }
     var failed_position: usize = 0;
     if (threads > 64) return error.InvalidArgument;
-    index.add(decoded, rows, threads, &failed_position) catch |err| {
+    const labels: ?[]const u32 = if (labels_pointer) |given| given[0..count] else null;
+    index.add(decoded, labels, rows, threads, &failed_position) catch |err| {
         failed.* = @floatFromInt(failed_position);
         return err;
     };
@@ -179,6 +181,7 @@ fn search(handle: u32, queries_pointer: ?[*]const f32, query_count: u32, k: u32,
         0 => .none,
         1 => .{ .id_list = try idList(filter_pointer, filter_length) },
         2 => .{ .id_bits = if (filter_length == 0) &.{} else (try args.pointer([*]const u8, filter_pointer))[0..filter_length] },
+        3 => .{ .labels = try labelList(filter_pointer, filter_length) },
         else => return error.InvalidArgument,
     };
     for (0..query_count) |q| {
@@ -195,6 +198,18 @@ fn idList(pointer: ?[*]const u8, length: u32) Error![]const f64 {
     const bytes = try args.pointer([*]const u8, pointer);
     if (@intFromPtr(bytes) % @alignOf(f64) != 0) return error.InvalidArgument;
     const values: [*]const f64 = @ptrCast(@alignCast(bytes));
+    return values[0..length];
+}
+
+/// A label filter: u32s, 4-byte aligned, strictly ascending (so a search can bisect it).
+fn labelList(pointer: ?[*]const u8, length: u32) Error![]const u32 {
+    if (length == 0) return &.{};
+    const bytes = try args.pointer([*]const u8, pointer);
+    if (@intFromPtr(bytes) % @alignOf(u32) != 0) return error.InvalidArgument;
+    const values: [*]const u32 = @ptrCast(@alignCast(bytes));
+    for (1..length) |index| {
+        if (values[index - 1] >= values[index]) return error.InvalidArgument;
+    }
     return values[0..length];
 }
 
@@ -239,13 +254,13 @@ test "an index through the ABI: create, add, search, refuse bad input, release" 
     var ids = [_]f64{ 10, 20, 30 };
     const rows = [_]f32{ 0, 0, 1, 0, 0, 1 };
     var failed: f64 = -1;
-    try std.testing.expectEqual(@as(i32, 3), offheap_index_add(handle, &ids, 3, &rows, 0, &failed));
-    try std.testing.expectEqual(status.code(error.AlreadyExists), offheap_index_add(handle, ids[1..], 1, &rows, 0, &failed));
+    try std.testing.expectEqual(@as(i32, 3), offheap_index_add(handle, &ids, 3, null, &rows, 0, &failed));
+    try std.testing.expectEqual(status.code(error.AlreadyExists), offheap_index_add(handle, ids[1..], 1, null, &rows, 0, &failed));
     var bad = [_]f64{-1};
-    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_index_add(handle, &bad, 1, &rows, 0, &failed));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_index_add(handle, &bad, 1, null, &rows, 0, &failed));
     const nan_row = [_]f32{ std.math.nan(f32), 0 };
     var fresh = [_]f64{40};
-    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_index_add(handle, &fresh, 1, &nan_row, 0, &failed));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_index_add(handle, &fresh, 1, null, &nan_row, 0, &failed));
     try std.testing.expectEqual(@as(f64, 3), offheap_index_size(handle));
     var out_ids: [2]f64 = undefined;
     var out_scores: [2]f32 = undefined;

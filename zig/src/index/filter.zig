@@ -1,6 +1,7 @@
 //! Filtered search, inside the native search: which nodes a search may return. A filter is a set of
-//! allowed ids, given as a list of ids or as a bitset over ids (bit `id % 8` of byte `id / 8`);
-//! removed nodes are never allowed. When few nodes are allowed a graph walk would visit most of the
+//! allowed ids, given as a list of ids or as a bitset over ids (bit `id % 8` of byte `id / 8`), or
+//! a set of allowed labels (each node's u32 label; a sorted list, searched by bisection); removed
+//! nodes are never allowed. When few nodes are allowed a graph walk would visit most of the
 //! graph to find them, so below a selectivity threshold the search scores exactly the allowed
 //! nodes instead, which also makes its top-k exact among them.
 const std = @import("std");
@@ -14,8 +15,10 @@ pub const Filter = struct {
     /// `.nodes`: a bit per node (built from an id list); `.ids`: the caller's bitset over ids.
     node_bits: []const u64 = &.{},
     id_bits: []const u8 = &.{},
+    /// `.labels`: the allowed labels, strictly ascending.
+    labels: []const u32 = &.{},
 
-    pub const Kind = enum { none, nodes, ids };
+    pub const Kind = enum { none, nodes, ids, labels };
 
     pub inline fn allows(filter: Filter, graph: *const Graph, node: u32) bool {
         if (graph.isRemoved(node)) return false;
@@ -23,9 +26,23 @@ pub const Filter = struct {
             .none => true,
             .nodes => filter.node_bits[node / 64] & (@as(u64, 1) << @intCast(node % 64)) != 0,
             .ids => idBitSet(filter.id_bits, graph.ids[node]),
+            .labels => labelIn(filter.labels, graph.labels[node]),
         };
     }
 };
+
+/// Whether `label` is in `labels` (strictly ascending).
+pub fn labelIn(labels: []const u32, label: u32) bool {
+    var low: usize = 0;
+    var high: usize = labels.len;
+    // Each step halves [low, high), so at most 33 steps.
+    while (low < high) {
+        const middle = low + (high - low) / 2;
+        if (labels[middle] == label) return true;
+        if (labels[middle] < label) low = middle + 1 else high = middle;
+    }
+    return false;
+}
 
 pub fn idBitSet(bits: []const u8, id: u64) bool {
     if (id / 8 >= bits.len) return false;
@@ -62,9 +79,9 @@ test "an id bitset allows exactly its set bits, and never a removed node" {
     var graph: Graph = .{ .m = 2, .m0 = 4, .dim = 1, .row_bytes = 4, .keep_rows = false };
     defer graph.deinit();
     try graph.reserve(3);
-    _ = try graph.append(0, 0);
-    _ = try graph.append(9, 0);
-    _ = try graph.append(1000, 0);
+    _ = try graph.append(0, 0, 0);
+    _ = try graph.append(9, 5, 0);
+    _ = try graph.append(1000, 0, 0);
     const bits = [_]u8{ 1, 2 }; // ids 0 and 9
     const filter: Filter = .{ .kind = .ids, .id_bits = &bits };
     try std.testing.expect(filter.allows(&graph, 0));
@@ -73,6 +90,12 @@ test "an id bitset allows exactly its set bits, and never a removed node" {
     graph.flags[1] = @import("graph.zig").flag_removed;
     try std.testing.expect(!filter.allows(&graph, 1));
     try std.testing.expectEqual(@as(u64, 2), bitCount(&bits));
+    const by_label: Filter = .{ .kind = .labels, .labels = &.{ 2, 5, 9 } };
+    try std.testing.expect(!by_label.allows(&graph, 0));
+    try std.testing.expect(!by_label.allows(&graph, 1)); // label 5, but removed
+    try std.testing.expect(labelIn(&.{ 2, 5, 9 }, 9));
+    try std.testing.expect(!labelIn(&.{ 2, 5, 9 }, 6));
+    try std.testing.expect(!labelIn(&.{}, 0));
     try std.testing.expectEqual(@as(?u64, 7), idOf(7));
     try std.testing.expectEqual(@as(?u64, null), idOf(-1));
     try std.testing.expectEqual(@as(?u64, null), idOf(1.5));

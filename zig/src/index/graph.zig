@@ -8,6 +8,7 @@
 //!                 in one array that grows by doubling
 //!   levels        the top level of each node (u8)
 //!   flags         bit 0: removed (a tombstone: still walked through, never returned)
+//!   labels        an integer label per node (u32, 0 unless given), for label filters
 //!   ids           the external id of each node (an integer below 2^53)
 //!   vectors       capacity × row_bytes, the stored rows (space.zig)
 //!   rows          capacity × dim f32, the exact rows kept for re-ranking (or empty)
@@ -44,6 +45,7 @@ pub const Graph = struct {
     upper_used: usize = 0,
     levels: []u8 = &.{},
     flags: []u8 = &.{},
+    labels: []u32 = &.{},
     ids: []u64 = &.{},
     vectors: []u8 = &.{},
     rows: []f32 = &.{},
@@ -117,6 +119,7 @@ pub const Graph = struct {
         graph.upper_offset = try memory.grow(u32, graph.upper_offset, used, capacity, p);
         graph.levels = try memory.grow(u8, graph.levels, used, capacity, p);
         graph.flags = try memory.grow(u8, graph.flags, used, capacity, p);
+        graph.labels = try memory.grow(u32, graph.labels, used, capacity, p);
         graph.ids = try memory.grow(u64, graph.ids, used, capacity, p);
         graph.vectors = try memory.grow(u8, graph.vectors, used * graph.row_bytes, @as(usize, capacity) * graph.row_bytes, p);
         if (graph.keep_rows) graph.rows = try memory.grow(f32, graph.rows, used * graph.dim, @as(usize, capacity) * graph.dim, p);
@@ -124,7 +127,7 @@ pub const Graph = struct {
     }
 
     /// Appends a node at `level` (room reserved): its links empty, its row written by the caller.
-    pub fn append(graph: *Graph, id: u64, level: u8) Error!u32 {
+    pub fn append(graph: *Graph, id: u64, label: u32, level: u8) Error!u32 {
         assert(graph.owned);
         assert(graph.count < graph.capacity);
         assert(level <= level_max);
@@ -142,6 +145,7 @@ pub const Graph = struct {
         @memset(graph.level0[@as(usize, node) * graph.level0Stride() ..][0..graph.level0Stride()], 0);
         graph.levels[node] = level;
         graph.flags[node] = 0;
+        graph.labels[node] = label;
         graph.ids[node] = id;
         graph.count += 1;
         return node;
@@ -171,7 +175,7 @@ pub const Graph = struct {
     /// Bytes of the arrays (capacity, not just the used part).
     pub fn memoryBytes(graph: *const Graph) u64 {
         return graph.level0.len * 4 + graph.upper_offset.len * 4 + graph.upper.len * 4 + graph.levels.len +
-            graph.flags.len + graph.ids.len * 8 + graph.vectors.len + graph.rows.len * 4;
+            graph.flags.len + graph.labels.len * 4 + graph.ids.len * 8 + graph.vectors.len + graph.rows.len * 4;
     }
 
     /// Frees owned arrays; a borrowed graph's mapping is its owner's to release.
@@ -182,6 +186,7 @@ pub const Graph = struct {
             memory.free(u32, graph.upper);
             memory.free(u8, graph.levels);
             memory.free(u8, graph.flags);
+            memory.free(u32, graph.labels);
             memory.free(u64, graph.ids);
             memory.free(u8, graph.vectors);
             memory.free(f32, graph.rows);
@@ -194,9 +199,9 @@ test "nodes get blocks at every level up to their own, and links round-trip" {
     var graph: Graph = .{ .m = 4, .m0 = 8, .dim = 2, .row_bytes = 8, .keep_rows = false };
     defer graph.deinit();
     try graph.reserve(3);
-    const a = try graph.append(10, 0);
-    const b = try graph.append(11, 2);
-    const c = try graph.append(12, 1);
+    const a = try graph.append(10, 0, 0);
+    const b = try graph.append(11, 0, 2);
+    const c = try graph.append(12, 0, 1);
     graph.setLinks(b, 2, &.{});
     graph.setLinks(b, 1, &.{c});
     graph.setLinks(c, 1, &.{b});

@@ -19,7 +19,7 @@ const insert_zig = @import("insert.zig");
 const filter_zig = @import("filter.zig");
 const queue = @import("queue.zig");
 const RwLock = @import("rw_lock.zig").RwLock;
-const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const YieldingLock = @import("link_locks.zig").YieldingLock;
 const parallel = @import("parallel.zig");
 const LinkLocks = @import("link_locks.zig").LinkLocks;
 const Error = @import("../support/status.zig").Error;
@@ -54,6 +54,8 @@ pub const FilterSpec = union(enum) {
     id_list: []const f64,
     /// Allowed ids as a bitset (bit id % 8 of byte id / 8).
     id_bits: []const u8,
+    /// Allowed labels, strictly ascending.
+    labels: []const u32,
 };
 
 /// The stats fields, in the order `stats` writes them (the facade reads them by name from this list).
@@ -160,8 +162,9 @@ pub const Index = struct {
     /// an id already present, or twice in the batch, fails with its position in `failed`. Nodes
     /// are appended in order (levels drawn from the index's seeded generator), then linked by
     /// `threads` builders at once (0: one per CPU; batches under `parallel_batch_min` use one).
-    pub fn add(index: *Index, ids: []const u64, rows: []const f32, threads: u32, failed: *usize) Error!void {
+    pub fn add(index: *Index, ids: []const u64, labels: ?[]const u32, rows: []const f32, threads: u32, failed: *usize) Error!void {
         assert(rows.len == ids.len * index.space.dim);
+        if (labels) |given| assert(given.len == ids.len);
         if (index.readOnly()) return error.ReadOnly;
         index.lock.lock();
         defer index.lock.unlock();
@@ -169,7 +172,8 @@ pub const Index = struct {
         index.space.fixScale(rows);
         const first = index.graph.count;
         for (ids, 0..) |id, position| {
-            _ = index.appendNode(id, rows[position * index.space.dim ..][0..index.space.dim], null) catch |err| {
+            const label = if (labels) |given| given[position] else 0;
+            _ = index.appendNode(id, label, rows[position * index.space.dim ..][0..index.space.dim], null) catch |err| {
                 index.abandon(first, ids);
                 return err;
             };
@@ -232,17 +236,17 @@ pub const Index = struct {
     }
 
     /// Appends and links one node for a claimed id.
-    fn insertOne(index: *Index, scratch: *Scratch, id: u64, input: []const f32, stored: ?[]const u8) Error!void {
-        const node = try index.appendNode(id, input, stored);
+    fn insertOne(index: *Index, scratch: *Scratch, id: u64, label: u32, input: []const f32, stored: ?[]const u8) Error!void {
+        const node = try index.appendNode(id, label, input, stored);
         try index.linkNode(scratch, node, null, null);
     }
 
     /// Appends a node for a claimed id (room reserved) with its row written, and points the id at
     /// it. `stored`, when given, is an already encoded row (a rebuild copies rows as they are).
-    fn appendNode(index: *Index, id: u64, input: []const f32, stored: ?[]const u8) Error!u32 {
+    fn appendNode(index: *Index, id: u64, label: u32, input: []const f32, stored: ?[]const u8) Error!u32 {
         const graph = &index.graph;
         const level = insert_zig.randomLevel(index.prng.random(), index.level_mult);
-        const node = try graph.append(id, level);
+        const node = try graph.append(id, label, level);
         if (stored) |bytes| @memcpy(graph.vectorMut(node), bytes) else index.space.encode(input, graph.vectorMut(node), graph.rowMut(node));
         if (stored != null and graph.keep_rows) @memcpy(graph.rowMut(node), input);
         _ = index.ids.remove(id);
@@ -251,7 +255,7 @@ pub const Index = struct {
     }
 
     /// Links an appended node into the graph; `locks` and `entry_lock` for a parallel build.
-    pub fn linkNode(index: *Index, scratch: *Scratch, node: u32, locks: ?*const LinkLocks, entry_lock: ?*SpinLock) Error!void {
+    pub fn linkNode(index: *Index, scratch: *Scratch, node: u32, locks: ?*const LinkLocks, entry_lock: ?*YieldingLock) Error!void {
         var ctx = search_zig.Context.init(&index.graph, &index.space, index.graph.vector(node));
         ctx.locks = locks;
         try insert_zig.insert(&ctx, scratch, &index.graph, index.build, node, entry_lock);
@@ -277,20 +281,22 @@ pub const Index = struct {
         index.graph.removed += 1;
     }
 
-    /// Replaces the vector of `id` (which must be present): a tombstone for the old node, a new node.
+    /// Replaces the vector of `id` (which must be present): a tombstone for the old node, a new node
+    /// with the old one's label.
     pub fn update(index: *Index, id: u64, row: []const f32) Error!void {
         assert(row.len == index.space.dim);
         if (index.readOnly()) return error.ReadOnly;
         index.lock.lock();
         defer index.lock.unlock();
-        if (index.ids.get(id) == null) return error.NotFound;
+        const old_node = index.ids.get(id) orelse return error.NotFound;
+        const label = index.graph.labels[old_node];
         try index.graph.reserve(@as(usize, index.graph.count) + 1);
         const scratch = try index.scratch.acquire(index.sizes());
         defer index.scratch.release(scratch);
         try index.removeLocked(id);
         index.space.fixScale(row);
         index.ids.insert(id, graph_zig.node_none);
-        index.insertOne(scratch, id, row, null) catch |err| {
+        index.insertOne(scratch, id, label, row, null) catch |err| {
             _ = index.ids.remove(id);
             return err;
         };
@@ -332,7 +338,7 @@ pub const Index = struct {
             const node: u32 = @intCast(node_index);
             if (previous.isRemoved(node)) continue;
             const exact: []const f32 = if (previous.keep_rows) previous.row(node) else &.{};
-            _ = try index.appendNode(previous.ids[node], exact, previous.vector(node));
+            _ = try index.appendNode(previous.ids[node], previous.labels[node], exact, previous.vector(node));
         }
         const builders = builderCount(0, index.graph.count);
         if (builders > 1) try parallel.link(index, 0, builders) else try index.linkRange(0);
@@ -396,7 +402,32 @@ pub const Index = struct {
                 }
                 return try index.walk(ctx, scratch, ef, .{ .kind = .ids, .id_bits = bits });
             },
+            .labels => |labels| {
+                if (filter_zig.exactIsCheaper(index.labelledEstimate(labels), live, ef, graph.m0)) {
+                    return index.exactScan(ctx, scratch, k, .{ .labels = labels });
+                }
+                const found = try index.walk(ctx, scratch, ef, .{ .kind = .labels, .labels = labels });
+                // A walk that finds fewer than k met a filter tighter than the sample said.
+                if (found.len < k) return index.exactScan(ctx, scratch, k, .{ .labels = labels });
+                return found;
+            },
         }
+    }
+
+    /// How many live nodes carry one of `labels`, estimated from at most 1024 nodes spread evenly
+    /// (counting every node would cost a pass over all labels per search).
+    fn labelledEstimate(index: *const Index, labels: []const u32) u64 {
+        const graph = &index.graph;
+        const step = @max(1, graph.count / 1024);
+        var sampled: u64 = 0;
+        var hits: u64 = 0;
+        var node: u32 = 0;
+        while (node < graph.count) : (node += step) {
+            sampled += 1;
+            if (!graph.isRemoved(node) and filter_zig.labelIn(labels, graph.labels[node])) hits += 1;
+        }
+        if (sampled == 0) return 0;
+        return hits * graph.count / sampled;
     }
 
     fn walk(index: *Index, ctx: *const search_zig.Context, scratch: *Scratch, ef: u32, filter: Filter) Error![]Candidate {
@@ -405,7 +436,7 @@ pub const Index = struct {
         return results.items[0..results.len];
     }
 
-    const ExactSet = union(enum) { nodes: []const u64, ids: []const u8 };
+    const ExactSet = union(enum) { nodes: []const u64, ids: []const u8, labels: []const u32 };
 
     /// Scores every allowed live node (exactly, when rows are kept) and keeps the best k.
     fn exactScan(index: *Index, ctx: *const search_zig.Context, scratch: *Scratch, k: u32, set: ExactSet) []Candidate {
@@ -425,6 +456,11 @@ pub const Index = struct {
                     const node = index.ids.get(id) orelse continue;
                     index.keepBest(&best, k, .{ .distance = index.finalDistance(ctx, scratch, node), .node = node });
                 }
+            },
+            .labels => |labels| for (index.graph.labels[0..index.graph.count], 0..) |label, node_index| {
+                if (!filter_zig.labelIn(labels, label)) continue;
+                const node: u32 = @intCast(node_index);
+                index.keepBest(&best, k, .{ .distance = index.finalDistance(ctx, scratch, node), .node = node });
             },
         }
         return best.items[0..best.len];

@@ -74,15 +74,15 @@ test "recall@10 on a clustered set is at least 0.95, and stays so through remova
     var ids: [n]u64 = undefined;
     for (&ids, 0..) |*id, i| id.* = i;
     var failed: usize = 0;
-    try index.add(&ids, rows, 1, &failed);
+    try index.add(&ids, null, rows, 1, &failed);
     try std.testing.expectEqual(@as(u32, n), index.size());
     var live: [n]bool = @splat(true);
     try std.testing.expect(try recallOf(index, rows, &live, queries, 10, 0) >= 0.95);
     // Duplicates are refused and change nothing.
-    try std.testing.expectError(error.AlreadyExists, index.add(ids[5..7], rows[5 * dim .. 7 * dim], 1, &failed));
+    try std.testing.expectError(error.AlreadyExists, index.add(ids[5..7], null, rows[5 * dim .. 7 * dim], 1, &failed));
     try std.testing.expectEqual(@as(usize, 0), failed);
     const twice = [_]u64{ 5000, 5000 };
-    try std.testing.expectError(error.AlreadyExists, index.add(&twice, rows[0 .. 2 * dim], 1, &failed));
+    try std.testing.expectError(error.AlreadyExists, index.add(&twice, null, rows[0 .. 2 * dim], 1, &failed));
     try std.testing.expectEqual(@as(usize, 1), failed);
     try std.testing.expect(!index.contains(5000));
     // Remove two thirds (a rebuild happens on the way, once tombstones are half of the nodes),
@@ -118,8 +118,8 @@ test "a parallel build (several native threads) reaches the recall of a serial o
     for (&ids, 0..) |*id, i| id.* = i;
     var failed: usize = 0;
     // Two batches, so the second links into a graph the first built.
-    try index.add(ids[0..1000], rows[0 .. 1000 * dim], 4, &failed);
-    try index.add(ids[1000..], rows[1000 * dim ..], 4, &failed);
+    try index.add(ids[0..1000], null, rows[0 .. 1000 * dim], 4, &failed);
+    try index.add(ids[1000..], null, rows[1000 * dim ..], 4, &failed);
     try std.testing.expectEqual(@as(u32, n), index.size());
     var live: [n]bool = @splat(true);
     try std.testing.expect(try recallOf(index, rows, &live, queries, 10, 0) >= 0.95);
@@ -133,7 +133,7 @@ test "a tight filter returns the exact top-k among the allowed ids" {
     var ids: [n]u64 = undefined;
     for (&ids, 0..) |*id, i| id.* = i * 2;
     var failed: usize = 0;
-    try index.add(&ids, rows, 1, &failed);
+    try index.add(&ids, null, rows, 1, &failed);
     var allowed: [40]f64 = undefined;
     var live: [n]bool = @splat(false);
     for (&allowed, 0..) |*a, i| {
@@ -158,6 +158,38 @@ test "a tight filter returns the exact top-k among the allowed ids" {
     for (out_ids) |id| try std.testing.expectEqual(@as(f64, 0), @mod(id, 4));
 }
 
+test "a label filter returns only those labels; a tight one the exact top-k among them" {
+    const rows = try clustered(n, dim, 50);
+    defer std.testing.allocator.free(rows);
+    const index = try Index.create(.{ .space = .{ .dim = dim, .metric = .l2sq } });
+    defer index.destroy();
+    var ids: [n]u64 = undefined;
+    var labels: [n]u32 = undefined;
+    for (&ids, &labels, 0..) |*id, *label, i| {
+        id.* = i;
+        label.* = @intCast(i % 10);
+    }
+    var failed: usize = 0;
+    try index.add(&ids, &labels, rows, 2, &failed);
+    var out_ids: [10]f64 = undefined;
+    var out_scores: [10]f32 = undefined;
+    const query = rows[11 * dim ..][0..dim];
+    try std.testing.expectEqual(@as(u32, 10), try index.search(query, 10, 0, .{ .labels = &.{3} }, &out_ids, &out_scores));
+    var live: [n]bool = undefined;
+    for (&live, 0..) |*l, i| l.* = i % 10 == 3;
+    var truth: [10]u64 = undefined;
+    bruteForce(index, rows, &live, query, 10, &truth);
+    for (truth, out_ids) |t, got| try std.testing.expectEqual(@as(f64, @floatFromInt(t)), got);
+    try std.testing.expectEqual(@as(u32, 10), try index.search(query, 10, 0, .{ .labels = &.{ 0, 1, 2, 4, 5, 6, 7, 8 } }, &out_ids, &out_scores));
+    for (out_ids) |id| {
+        const label = @mod(id, 10);
+        try std.testing.expect(label != 3 and label != 9);
+    }
+    // An update keeps the label.
+    try index.update(13, rows[0..dim]);
+    try std.testing.expectEqual(@as(u32, 3), index.graph.labels[index.ids.get(13).?]);
+}
+
 test "compact storage keeps recall with f32 re-ranking" {
     const rows = try clustered(n, dim, 45);
     defer std.testing.allocator.free(rows);
@@ -170,7 +202,7 @@ test "compact storage keeps recall with f32 re-ranking" {
         var ids: [n]u64 = undefined;
         for (&ids, 0..) |*id, i| id.* = i;
         var failed: usize = 0;
-        try index.add(&ids, rows, 1, &failed);
+        try index.add(&ids, null, rows, 1, &failed);
         var live: [n]bool = @splat(true);
         // Sign bits of clustered data say little within a cluster: binary walks a wider beam and
         // lets the f32 re-ranking sort it out.
@@ -200,7 +232,7 @@ test "save, then open loaded and viewed: identical results; truncated and foreig
     var ids: [500]u64 = undefined;
     for (&ids, 0..) |*id, i| id.* = i + 1_000_000;
     var failed: usize = 0;
-    try index.add(&ids, rows, 1, &failed);
+    try index.add(&ids, null, rows, 1, &failed);
     try index.remove(1_000_003);
     const path = "/tmp/offheap-index-test.hnsw";
     const written = try persist.save(index, path);
@@ -224,7 +256,7 @@ test "save, then open loaded and viewed: identical results; truncated and foreig
         }
     }
     // The loaded copy keeps growing; the view does not.
-    try loaded.add(&.{5}, rows[0..dim], 1, &failed);
+    try loaded.add(&.{5}, null, rows[0..dim], 1, &failed);
     try std.testing.expect(loaded.contains(5));
     // A truncated copy, a corrupted byte and a foreign file are each InvalidFile.
     const bytes = try os.mapFile(path);
@@ -239,4 +271,71 @@ test "save, then open loaded and viewed: identical results; truncated and foreig
     try os.writeFile(path ++ ".foreign", &.{"just some text, not an index"});
     try std.testing.expectError(error.InvalidFile, persist.open(path ++ ".foreign", .view));
     try std.testing.expectError(error.NotFound, persist.open("/tmp/offheap-no-such-index.hnsw", .load));
+}
+
+const Searcher = struct {
+    index: *Index,
+    queries: []const f32,
+    stop: *std.atomic.Value(bool),
+    searches: std.atomic.Value(u32) = .init(0),
+    bad: u32 = 0,
+
+    fn run(searcher: *Searcher) void {
+        var ids: [10]f64 = undefined;
+        var scores: [10]f32 = undefined;
+        // Bounded: the adder stops it, and at most a million rounds run regardless.
+        for (0..1_000_000) |round| {
+            if (searcher.stop.load(.acquire)) break;
+            const q = round % (searcher.queries.len / dim);
+            const found = searcher.index.search(searcher.queries[q * dim ..][0..dim], 10, 0, .none, &ids, &scores) catch {
+                searcher.bad += 1;
+                continue;
+            };
+            for (ids[0..found]) |id| {
+                if (id < 0 or id >= n) searcher.bad += 1;
+            }
+            _ = searcher.searches.fetchAdd(1, .monotonic);
+        }
+    }
+};
+
+test "searches from other threads run safely while batches are added (serial and parallel builders)" {
+    const rows = try clustered(n, dim, 51);
+    defer std.testing.allocator.free(rows);
+    const queries = try clustered(50, dim, 52);
+    defer std.testing.allocator.free(queries);
+    const index = try Index.create(.{ .space = .{ .dim = dim, .metric = .l2sq } });
+    defer index.destroy();
+    var stop: std.atomic.Value(bool) = .init(false);
+    var searchers = [_]Searcher{
+        .{ .index = index, .queries = queries, .stop = &stop },
+        .{ .index = index, .queries = queries, .stop = &stop },
+    };
+    var ids: [n]u64 = undefined;
+    for (&ids, 0..) |*id, i| id.* = i;
+    var failed: usize = 0;
+    try index.add(ids[0..10], null, rows[0 .. 10 * dim], 1, &failed);
+    var threads: [searchers.len]std.Thread = undefined;
+    for (&threads, &searchers) |*thread, *searcher| thread.* = try std.Thread.spawn(.{}, Searcher.run, .{searcher});
+    var start: usize = 10;
+    while (start < n) : (start += 300) {
+        const end: usize = @min(start + 300, n);
+        try index.add(ids[start..end], null, rows[start * dim .. end * dim], if (start % 600 == 10) 2 else 1, &failed);
+    }
+    // Every searcher must have searched (most of them while batches were going in) before it stops.
+    for (&searchers) |*searcher| {
+        for (0..100_000) |_| {
+            if (searcher.searches.load(.monotonic) > 0) break;
+            os.yieldCpu();
+        }
+    }
+    stop.store(true, .release);
+    for (threads) |thread| thread.join();
+    for (searchers) |searcher| {
+        try std.testing.expectEqual(@as(u32, 0), searcher.bad);
+        try std.testing.expect(searcher.searches.load(.monotonic) > 0);
+    }
+    try std.testing.expectEqual(@as(u32, n), index.size());
+    var live: [n]bool = @splat(true);
+    try std.testing.expect(try recallOf(index, rows, &live, queries, 10, 0) >= 0.95);
 }

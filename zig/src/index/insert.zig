@@ -13,7 +13,7 @@ const Scratch = @import("scratch.zig").Scratch;
 const queue = @import("queue.zig");
 const Filter = @import("filter.zig").Filter;
 const Error = @import("../support/status.zig").Error;
-const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const YieldingLock = @import("link_locks.zig").YieldingLock;
 const Candidate = queue.Candidate;
 
 pub const Build = struct {
@@ -24,7 +24,7 @@ pub const Build = struct {
 /// Links `node` (already appended, its row written) into the graph. With `entry_lock` (a parallel
 /// build, ctx.locks set), other builders run at once: the entry point is read under that lock, and
 /// held through the whole insertion of a node that raises the top level, as hnswlib does.
-pub fn insert(ctx: *const Context, scratch: *Scratch, graph: *Graph, build: Build, node: u32, entry_lock: ?*SpinLock) Error!void {
+pub fn insert(ctx: *const Context, scratch: *Scratch, graph: *Graph, build: Build, node: u32, entry_lock: ?*YieldingLock) Error!void {
     assert(ctx.graph == graph);
     assert(node < graph.count);
     assert((entry_lock == null) == (ctx.locks == null));

@@ -14,8 +14,31 @@ const Error = @import("../support/status.zig").Error;
 const stripe_count_max = 4096;
 const spins_before_yield = 64;
 
+/// One step of a wait: a pause hint, and every 64th time the CPU given up.
+pub fn waitStep(spins: *u32) void {
+    spins.* += 1;
+    if (spins.* % spins_before_yield == 0) os.yieldCpu() else std.atomic.spinLoopHint();
+}
+
+/// A test-and-test-and-set lock whose waiters yield after a short spin.
+pub const YieldingLock = struct {
+    locked: std.atomic.Value(bool) = .init(false),
+
+    pub fn lock(self: *YieldingLock) void {
+        var spins: u32 = 0;
+        while (self.locked.swap(true, .acquire)) {
+            while (self.locked.load(.monotonic)) waitStep(&spins);
+        }
+    }
+
+    pub fn unlock(self: *YieldingLock) void {
+        assert(self.locked.load(.monotonic));
+        self.locked.store(false, .release);
+    }
+};
+
 const Stripe = struct {
-    locked: std.atomic.Value(bool) align(64) = .init(false),
+    lock: YieldingLock align(64) = .{},
 };
 comptime {
     assert(@sizeOf(Stripe) == 64);
@@ -33,29 +56,20 @@ pub const LinkLocks = struct {
     }
 
     pub fn deinit(locks: *LinkLocks) void {
-        for (locks.stripes) |stripe| assert(!stripe.locked.load(.monotonic));
+        for (locks.stripes) |stripe| assert(!stripe.lock.locked.load(.monotonic));
         memory.free(Stripe, locks.stripes);
     }
 
-    fn stripeOf(locks: *const LinkLocks, node: u32) *std.atomic.Value(bool) {
-        return &locks.stripes[node & (locks.stripes.len - 1)].locked;
+    fn stripeOf(locks: *const LinkLocks, node: u32) *YieldingLock {
+        return &locks.stripes[node & (locks.stripes.len - 1)].lock;
     }
 
     pub fn lock(locks: *const LinkLocks, node: u32) void {
-        const flag = locks.stripeOf(node);
-        var spins: u32 = 0;
-        while (flag.swap(true, .acquire)) {
-            while (flag.load(.monotonic)) {
-                spins += 1;
-                if (spins % spins_before_yield == 0) os.yieldCpu() else std.atomic.spinLoopHint();
-            }
-        }
+        locks.stripeOf(node).lock();
     }
 
     pub fn unlock(locks: *const LinkLocks, node: u32) void {
-        const flag = locks.stripeOf(node);
-        assert(flag.load(.monotonic));
-        flag.store(false, .release);
+        locks.stripeOf(node).unlock();
     }
 };
 
@@ -64,7 +78,7 @@ test "nodes share stripes; a stripe locks and unlocks" {
     defer locks.deinit();
     try std.testing.expectEqual(@as(usize, 16), locks.stripes.len);
     locks.lock(3);
-    try std.testing.expect(locks.stripeOf(19).load(.monotonic));
+    try std.testing.expect(locks.stripeOf(19).locked.load(.monotonic));
     locks.unlock(3);
-    try std.testing.expect(!locks.stripeOf(19).load(.monotonic));
+    try std.testing.expect(!locks.stripeOf(19).locked.load(.monotonic));
 }

@@ -10,14 +10,14 @@ const std = @import("std");
 const assert = std.debug.assert;
 const memory = @import("memory.zig");
 const Index = @import("index.zig").Index;
-const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const YieldingLock = @import("link_locks.zig").YieldingLock;
 const LinkLocks = @import("link_locks.zig").LinkLocks;
 const Error = @import("../support/status.zig").Error;
 
 const Shared = struct {
     index: *Index,
     locks: *const LinkLocks,
-    entry_lock: SpinLock = .{},
+    entry_lock: YieldingLock = .{},
     next: std.atomic.Value(u32),
     end: u32,
     failed: std.atomic.Value(bool) = .init(false),

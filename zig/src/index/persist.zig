@@ -7,7 +7,7 @@
 //!   header (128 bytes)  magic "OFFHNSW\0", format version, the options, counts, entry point, the
 //!                       i8 scale, the file's length, an XxHash64 of everything after the header,
 //!                       and an XxHash64 of the header itself (last field)
-//!   ids u64[count] · levels u8[count] · flags u8[count] · upper_offset u32[count]
+//!   ids u64[count] · levels u8[count] · flags u8[count] · labels u32[count] · upper_offset u32[count]
 //!   level0 u32[count·(1+m0)] · upper u32[upper_used] · vectors u8[count·row_bytes]
 //!   rows f32[count·dim] (when kept) · id map keys u64[slots] · id map nodes u32[slots]
 //!
@@ -68,6 +68,7 @@ const Layout = struct {
     ids: u64,
     levels: u64,
     flags: u64,
+    labels: u64,
     upper_offset: u64,
     level0: u64,
     upper: u64,
@@ -86,6 +87,7 @@ const Layout = struct {
             count,
             count,
             count * 4,
+            count * 4,
             try mul(count * 4, 1 + 2 * @as(u64, header.m)),
             try mul(header.upper_used, 4),
             try mul(count, row_bytes),
@@ -93,7 +95,7 @@ const Layout = struct {
             try mul(header.map_slots, 8),
             try mul(header.map_slots, 4),
         };
-        const starts = [_]*u64{ &layout.ids, &layout.levels, &layout.flags, &layout.upper_offset, &layout.level0, &layout.upper, &layout.vectors, &layout.rows, &layout.map_keys, &layout.map_nodes };
+        const starts = [_]*u64{ &layout.ids, &layout.levels, &layout.flags, &layout.labels, &layout.upper_offset, &layout.level0, &layout.upper, &layout.vectors, &layout.rows, &layout.map_keys, &layout.map_nodes };
         for (sizes, starts) |section_bytes, start| {
             start.* = at;
             at = std.mem.alignForward(u64, try add(at, section_bytes), section_alignment);
@@ -150,6 +152,7 @@ pub fn save(index: *Index, path: []const u8) Error!usize {
         std.mem.sliceAsBytes(graph.ids[0..count]),
         graph.levels[0..count],
         graph.flags[0..count],
+        std.mem.sliceAsBytes(graph.labels[0..count]),
         std.mem.sliceAsBytes(graph.upper_offset[0..count]),
         std.mem.sliceAsBytes(graph.level0[0 .. count * graph.level0Stride()]),
         std.mem.sliceAsBytes(graph.upper[0..graph.upper_used]),
@@ -253,6 +256,7 @@ fn parse(bytes: []align(os.page_size_bytes) const u8) Error!Parsed {
     graph.ids = sectionOf(u64, bytes, layout.ids, count);
     graph.levels = sectionOf(u8, bytes, layout.levels, count);
     graph.flags = sectionOf(u8, bytes, layout.flags, count);
+    graph.labels = sectionOf(u32, bytes, layout.labels, count);
     graph.upper_offset = sectionOf(u32, bytes, layout.upper_offset, count);
     graph.level0 = sectionOf(u32, bytes, layout.level0, @as(u64, count) * graph.level0Stride());
     graph.upper = sectionOf(u32, bytes, layout.upper, header.upper_used);
@@ -316,6 +320,7 @@ fn loadCopy(parsed: Parsed) Error!*Index {
     @memcpy(graph.ids[0..count], source.ids);
     @memcpy(graph.levels[0..count], source.levels);
     @memcpy(graph.flags[0..count], source.flags);
+    @memcpy(graph.labels[0..count], source.labels);
     @memcpy(graph.upper_offset[0..count], source.upper_offset);
     @memcpy(graph.level0[0 .. count * graph.level0Stride()], source.level0);
     graph.upper = try memory.grow(u32, graph.upper, 0, @max(source.upper_used, 1), graph.placement);
@@ -342,7 +347,7 @@ test "a file whose hashes are right but whose graph is not (a link past the last
     for (&ids, 0..) |*id, i| id.* = i;
     for (&rows, 0..) |*value, i| value.* = @floatFromInt(i % 7);
     var failed: usize = 0;
-    try index.add(&ids, &rows, 1, &failed);
+    try index.add(&ids, null, &rows, 1, &failed);
     const path = "/tmp/offheap-index-crafted.hnsw";
     _ = try save(index, path);
     const bytes = try os.mapFile(path);

@@ -1,27 +1,30 @@
 //! A writer-preferring reader-writer spin lock: any number of searches at once, or one writer (an
 //! add, remove, update or rebuild). It spins, like support/spin_lock.zig, because it lives in a
-//! library that runs on its callers' threads with no futex plumbing; writers hold it for one node's
-//! insertion at a time, so readers never wait long.
+//! library that runs on its callers' threads with no futex plumbing; a waiter yields its CPU after
+//! a short spin, so that on a busy machine a preempted holder gets to run and release.
 const std = @import("std");
 const assert = std.debug.assert;
-const SpinLock = @import("../support/spin_lock.zig").SpinLock;
+const link_locks = @import("link_locks.zig");
+const wait = link_locks.waitStep;
 
 pub const RwLock = struct {
     /// Bit 31: a writer holds or waits for the lock; below it, the readers inside.
     state: std.atomic.Value(u32) = .init(0),
-    /// Orders writers among themselves.
-    writers: SpinLock = .{},
+    /// Orders writers among themselves (a writer may hold the lock for a whole batch, so waiters
+    /// yield rather than spin all that time).
+    writers: link_locks.YieldingLock = .{},
 
     const writer_bit: u32 = 1 << 31;
 
     pub fn lockShared(rw: *RwLock) void {
+        var spins: u32 = 0;
         while (true) {
             const state = rw.state.load(.monotonic);
             if (state & writer_bit == 0) {
                 assert(state < writer_bit - 1);
                 if (rw.state.cmpxchgWeak(state, state + 1, .acquire, .monotonic) == null) return;
             }
-            std.atomic.spinLoopHint();
+            wait(&spins);
         }
     }
 
@@ -32,9 +35,10 @@ pub const RwLock = struct {
 
     pub fn lock(rw: *RwLock) void {
         rw.writers.lock();
+        var spins: u32 = 0;
         const before = rw.state.fetchOr(writer_bit, .acquire);
         assert(before & writer_bit == 0);
-        while (rw.state.load(.acquire) != writer_bit) std.atomic.spinLoopHint();
+        while (rw.state.load(.acquire) != writer_bit) wait(&spins);
     }
 
     pub fn unlock(rw: *RwLock) void {

@@ -94,7 +94,7 @@ pub const Scratch = struct {
 /// Scratch spaces for concurrent searches: taken and returned under a spin lock (a few ns next to a
 /// search of tens of µs), created on first need, kept until the index is freed.
 pub const Pool = struct {
-    const slot_count = 64;
+    const slot_count = 256;
     lock: SpinLock = .{},
     slots: [slot_count]?*Scratch = @splat(null),
     busy: [slot_count]bool = @splat(false),
@@ -121,7 +121,7 @@ pub const Pool = struct {
             }
             if (free_slot == null) free_slot = index;
         }
-        const index = free_slot orelse return error.OutOfMemory; // more concurrent searches than slots
+        const index = free_slot orelse return error.OutOfMemory; // over 256 searches at once on one index
         const created = try memory.alloc(Scratch, 1, pool.placement);
         created[0] = .{ .placement = pool.placement };
         pool.slots[index] = &created[0];
