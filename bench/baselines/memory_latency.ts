@@ -6,7 +6,7 @@
  * The cache suite measures the floor in the same run as the lookups, so the report can say how
  * many memory latencies a lookup takes, and whether a target is below what the machine allows.
  *
- * The chase: a random cycle through every 64-byte line of a 1 GiB block of offheap's memory
+ * The chase: a random cycle through every 64-byte line of a block of offheap's memory (256 MiB)
  * (transparent hugepages, as the cache's own chunks, so TLB misses do not inflate it), where each
  * line holds the index of the next; each read's address depends on the read before, so no two
  * overlap.

@@ -163,7 +163,7 @@ function latencyFindings(run: RunResult, cases: CaseResult[]): string[] {
   const integerRead = integer && subjectMedian(integer, MEMORY_READ);
   if (floors.length > 0 && integerRead !== undefined) {
     parts.push(
-      `one read from memory in no CPU cache (a pointer chase over 1 GiB, same run) takes ${
+      `one read from memory in no CPU cache (a pointer chase over 256 MiB, same run) takes ${
         formatDuration(integerRead)
       }, and a getInto hit at 1M uniformly random keys, which needs at least two (its index line, then its ` +
         `entry), takes ${floors.join(", ")}` +

@@ -18,7 +18,8 @@
  *   random order with fresh key objects. Each sample is the mean of a batch of about 5 ms, timed in
  *   the contender's child process (the 1M string-key children are the GC-relief ones). Beside the
  *   `getInto` cases at 1M entries, "one memory read" times a dependent read from memory in no CPU
- *   cache: every lookup at that size pays at least two (its index line, then its entry).
+ *   cache (a pointer chase over 256 MiB): every lookup at that size pays at least two (its index
+ *   line, then its entry).
  * - **Hit rate** (chart "hitrate", a fact chart): each policy on the ARC paper's P3 trace (when
  *   ../shared/data/cache-traces/P3.lis.gz is there) and on a seeded Zipf(0.99) workload (1M
  *   requests over 100k keys), with 1% and 10% of the distinct keys as the capacity (`maxEntries`,
@@ -255,7 +256,10 @@ function latencyCases(first: number, full: boolean): Case[] {
       );
       // The floor under a hit at 1M entries: one read from memory in no CPU cache, same run.
       if (entries >= 1_000_000 && operation.name === "getInto hit") {
-        subjects.push(childSubject(MEMORY_READ, { contender: "empty", kind, entries }, index, { op: "chase" }));
+        // One chase process serves every case: the empty heap's of the string-key fixture.
+        subjects.push(
+          childSubject(MEMORY_READ, { contender: "empty", kind: "string", entries }, index, { op: "chase" }),
+        );
       }
       cases.push({
         name,
