@@ -467,16 +467,18 @@ pub const Index = struct {
         if (best.len > k) _ = best.pop();
     }
 
-    /// The distance results are ranked and reported by: exact over kept f32 rows, else stored.
+    /// The distance results are ranked and reported by: exact over kept f32 rows, else the stored
+    /// kernel's (never the walk's approximate f32 sums).
     fn finalDistance(index: *const Index, ctx: *const search_zig.Context, scratch: *const Scratch, node: u32) f32 {
-        if (!index.space.keep_rows) return ctx.distanceTo(node);
+        if (!index.space.keep_rows) return ctx.exactDistanceTo(node);
         const raw = index.space.exactKernel()(@ptrCast(scratch.query_exact.ptr), @ptrCast(index.graph.row(node).ptr), index.space.dim);
         return index.space.exactDistance(raw);
     }
 
-    /// Re-ranks (when rows are kept), sorts, and writes the best k.
+    /// Re-ranks (when rows are kept, or the walk's distances were approximate), sorts, and writes
+    /// the best k.
     fn finish(index: *Index, scratch: *Scratch, found: []Candidate, k: u32, out_ids: []f64, out_scores: []f32) u32 {
-        if (index.space.keep_rows) {
+        if (index.space.keep_rows or index.space.walksApproximately()) {
             const ctx = search_zig.Context.init(&index.graph, &index.space, scratch.query[0..index.space.row_bytes]);
             for (found) |*candidate| candidate.distance = index.finalDistance(&ctx, scratch, candidate.node);
         }

@@ -22,14 +22,22 @@ pub const links_buffer_len = 2 * 256;
 pub const Context = struct {
     graph: *const Graph,
     space: *const Space,
+    /// The walk's kernel (Space.walkKernel), and the stored kernel that scores results exactly.
     kernel: dispatch.PairFn,
+    exact_kernel: dispatch.PairFn,
     query: [*]const u8,
     /// Per-node link locks during a parallel build (insert.zig); null when one writer runs alone.
     locks: ?*const LinkLocks = null,
 
     pub fn init(graph: *const Graph, space: *const Space, query: []const u8) Context {
         assert(query.len == space.row_bytes);
-        return .{ .graph = graph, .space = space, .kernel = space.storedKernel(), .query = query.ptr };
+        return .{ .graph = graph, .space = space, .kernel = space.walkKernel(), .exact_kernel = space.storedKernel(), .query = query.ptr };
+    }
+
+    /// The distance to a stored node as the stored kernel scores it (what results are ranked by
+    /// when no f32 rows are kept).
+    pub fn exactDistanceTo(ctx: *const Context, node: u32) f32 {
+        return ctx.space.storedDistance(ctx.exact_kernel(ctx.query, ctx.graph.vector(node).ptr, ctx.space.row_dim));
     }
 
     pub inline fn distanceTo(ctx: *const Context, node: u32) f32 {

@@ -22,6 +22,8 @@ pub const StreamFn = *const fn (data: [*]const u8, count: usize) callconv(.c) f3
 pub const Kernels = struct {
     pair: [metric.element_type_count][metric.metric_count]?PairFn,
     many: [metric.element_type_count][metric.metric_count]?ManyFn,
+    /// f32 pairs summed in f32 (kernels.zig `FastKernel`): only for winners scored again exactly.
+    fast_pair_f32: [metric.metric_count]?PairFn,
     stream_sum_f32: StreamFn,
 
     pub fn pairOf(self: *const Kernels, t: ElementType, m: Metric) ?PairFn {
@@ -31,12 +33,17 @@ pub const Kernels = struct {
     pub fn manyOf(self: *const Kernels, t: ElementType, m: Metric) ?ManyFn {
         return self.many[@backingInt(t)][@backingInt(m)];
     }
+
+    pub fn fastPairOfF32(self: *const Kernels, m: Metric) ?PairFn {
+        return self.fast_pair_f32[@backingInt(m)];
+    }
 };
 
 fn kernelsFor(comptime name: []const u8) Kernels {
     var result: Kernels = .{
         .pair = @splat(@splat(null)),
         .many = @splat(@splat(null)),
+        .fast_pair_f32 = @splat(null),
         .stream_sum_f32 = @extern(StreamFn, .{ .name = "offheap_kernel_stream_sum_f32_" ++ name }),
     };
     inline for (metric.element_types) |t| {
@@ -45,6 +52,7 @@ fn kernelsFor(comptime name: []const u8) Kernels {
                 const stem = comptime metric.kernelName(t, m) ++ "_" ++ name;
                 result.pair[@backingInt(t)][@backingInt(m)] = @extern(PairFn, .{ .name = "offheap_kernel_" ++ stem });
                 result.many[@backingInt(t)][@backingInt(m)] = @extern(ManyFn, .{ .name = "offheap_kernel_many_" ++ stem });
+                if (t == .f32) result.fast_pair_f32[@backingInt(m)] = @extern(PairFn, .{ .name = "offheap_kernel_fast_" ++ stem });
             }
         }
     }
@@ -101,6 +109,7 @@ test "every table has a kernel exactly where the metric applies to the type" {
         for (metric.element_types) |t| {
             for (metric.metrics) |m| {
                 try std.testing.expectEqual(metric.supports(t, m), set.pairOf(t, m) != null);
+                if (t == .f32) try std.testing.expectEqual(metric.supports(t, m), set.fastPairOfF32(m) != null);
                 try std.testing.expectEqual(metric.supports(t, m), set.manyOf(t, m) != null);
             }
         }

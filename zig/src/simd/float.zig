@@ -37,13 +37,22 @@ inline fn mulAdd(comptime T: type, x: T, y: T, acc: T) T {
 }
 
 /// The kernels for vectors `a` of element type `A` and `b` of `B`, each `f32` or `u16` holding
-/// binary16 bits. Mixed types serve the f16 scans, which widen the query once and not per row.
+/// binary16 bits, under the accuracy policy: f64 sums for two f32 operands, f32 when either is
+/// binary16. Mixed types serve the f16 scans, which widen the query once and not per row.
 pub fn Kernels(comptime A: type, comptime B: type) type {
+    return KernelsSummingIn(A, B, if (A == f32 and B == f32) f64 else f32);
+}
+
+/// The same kernels summing in `Sum` lanes. `Kernels` is what every score the library reports
+/// uses; f32 sums for two f32 operands (about twice as fast, with an error that grows with the
+/// dimension) serve only comparisons whose winners are scored again exactly: the vector index's
+/// graph walk (index/space.zig).
+pub fn KernelsSummingIn(comptime A: type, comptime B: type, comptime Sum: type) type {
+    comptime std.debug.assert(Sum == f32 or Sum == f64);
     return struct {
         const Side = Operand(A);
         const Other = Operand(B);
-        /// f64 for two f32 operands (the accuracy policy above), f32 when either is binary16.
-        pub const Accumulator = if (A == f32 and B == f32) f64 else f32;
+        pub const Accumulator = Sum;
         const Lanes = @Vector(lanes, Accumulator);
 
         /// Independent accumulators per sum. An f64 step is two vectors (one per half of the f32

@@ -4,6 +4,7 @@
 //!
 //!   offheap_kernel_<metric>_<type>_<level>(a, b, dim) f32                       one pair
 //!   offheap_kernel_many_<metric>_<type>_<level>(query, rows, row_count, dim, stride, out) void
+//!   offheap_kernel_fast_<metric>_f32_<level>(a, b, dim) f32                     one f32 pair, f32 sums
 //!   offheap_kernel_stream_sum_f32_<level>(data, count) f32                      the read roofline
 //!
 //! `dispatch.zig` declares the same names and picks one level at load by cpuid. The symbols are
@@ -70,6 +71,17 @@ fn Kernel(comptime t: ElementType, comptime m: Metric) type {
     };
 }
 
+/// A pair of f32 vectors summed in f32 lanes (float.KernelsSummingIn): for comparisons whose
+/// winners are scored again with the exact kernel (the vector index's graph walk).
+fn FastKernel(comptime m: Metric) type {
+    comptime std.debug.assert(metric.supports(.f32, m));
+    return struct {
+        fn pair(a: [*]const u8, b: [*]const u8, dim: u32) callconv(.c) f32 {
+            return numericScore(float.KernelsSummingIn(f32, f32, f32), m, a, b, dim);
+        }
+    };
+}
+
 fn streamSumF32(data: [*]const u8, count: usize) callconv(.c) f32 {
     return stream.sum(data, count);
 }
@@ -82,6 +94,11 @@ comptime {
             @export(&Kernel(t, m).pair, .{ .name = "offheap_kernel_" ++ stem, .visibility = .hidden });
             @export(&Kernel(t, m).many, .{ .name = "offheap_kernel_many_" ++ stem, .visibility = .hidden });
         }
+    }
+    for (metric.metrics) |m| {
+        if (!metric.supports(.f32, m)) continue;
+        const stem = metric.kernelName(.f32, m) ++ "_" ++ level.name;
+        @export(&FastKernel(m).pair, .{ .name = "offheap_kernel_fast_" ++ stem, .visibility = .hidden });
     }
     @export(&streamSumF32, .{ .name = "offheap_kernel_stream_sum_f32_" ++ level.name, .visibility = .hidden });
 }
