@@ -32,13 +32,18 @@ const thpMode = (() => {
   }
 })();
 
-/** Runs `body` with exactly `pages` 2 MiB hugetlb pages reserved, then restores the old count. */
-async function withReservedPages(pages: number, body: () => void | Promise<void>): Promise<void> {
+/**
+ * Runs `body` with `pages` free 2 MiB hugetlb pages reserved for it, then restores the old count.
+ * Pages other processes hold when it starts (the pool is the whole machine's) stay theirs: the
+ * reservation adds `pages` to them, and `body` gets the free count it starts from, which the tests
+ * compare against instead of an absolute number.
+ */
+async function withReservedPages(pages: number, body: (freeAtStart: number) => void | Promise<void>): Promise<void> {
   const old = readFileSync(NR_HUGEPAGES, "utf8").trim();
   try {
-    writeFileSync(NR_HUGEPAGES, String(pages));
+    writeFileSync(NR_HUGEPAGES, String(pages + hugePagesInUse()));
     heap.trim(); // forget hugetlb failures remembered from before the reservation changed
-    await body();
+    await body(freeHugePages());
   } finally {
     heap.trim(); // unmap cached hugetlb regions, so that the pool can shrink back
     writeFileSync(NR_HUGEPAGES, old);
@@ -70,42 +75,56 @@ test("with hugetlb pages reserved, an 8 MiB buffer is backed by 2 MiB pages", ()
 
 test("an idle cached hugetlb region is unmapped by the decay, without trim()", async () => {
   const { decayMs } = heap.options();
-  await withReservedPages(8, async () => {
+  await withReservedPages(8, async (freeAtStart) => {
     const buf = heap.alloc(8 * MiB);
     assert.equal(buf.backing, "hugetlb-2m");
     buf.bytes().fill(1); // hugetlb pages leave HugePages_Free when touched, not when mapped
     buf.free();
-    assert.ok(freeHugePages() <= 4, "cached with its pages");
+    assert.ok(freeHugePages() <= freeAtStart - 4, "cached with its pages");
     await new Promise((resolve) => setTimeout(resolve, decayMs * 1.5));
     // A cache miss is one of the moments the decay runs: a size no bin holds yet.
     heap.freeRaw(heap.allocRaw(1_900_000 + Math.floor(Math.random() * 50_000)));
-    assert.equal(freeHugePages(), 8, "the idle hugetlb region gave its pages back to the pool");
+    assert.equal(freeHugePages(), freeAtStart, "the idle hugetlb region gave its pages back to the pool");
   });
 }, { ignore: !reservable, timeoutMs: 30_000 });
 
-/** HugePages_Free from /proc/meminfo. */
-function freeHugePages(): number {
-  return Number(/HugePages_Free:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1]);
+/** A HugePages_ field of /proc/meminfo. */
+function hugePagesField(name: "Free" | "Total"): number {
+  return Number(new RegExp(`HugePages_${name}:\\s+(\\d+)`).exec(readFileSync("/proc/meminfo", "utf8"))?.[1]);
 }
 
-test("a freed hugetlb buffer is cached with its pages, reused, and given back by trim()", () =>
-  withReservedPages(8, () => {
-    const first = heap.alloc(8 * MiB);
-    assert.equal(first.backing, "hugetlb-2m");
-    first.bytes().fill(3);
-    const address = first.address;
-    first.free();
-    const freeWhileCached = freeHugePages();
-    assert.ok(freeWhileCached <= 4, `the cached region keeps its 4 pages (free: ${freeWhileCached})`);
-    using again = heap.alloc(7 * MiB + 5, { zero: true });
-    assert.equal(again.address, address);
-    assert.equal(again.backing, "hugetlb-2m");
-    assert.equal(again.bytes()[12345], 0, "a reused region is zeroed on request");
-    assert.equal(freeHugePages(), freeWhileCached, "reuse took no new hugetlb pages");
-    again.free();
-    heap.trim();
-    assert.equal(freeHugePages(), 8, "trim() gave the pages back to the pool");
-  }), { ignore: !reservable });
+/** HugePages_Free from /proc/meminfo. */
+function freeHugePages(): number {
+  return hugePagesField("Free");
+}
+
+/** Hugetlb pages some process holds (the pool's total less its free pages). */
+function hugePagesInUse(): number {
+  return hugePagesField("Total") - hugePagesField("Free");
+}
+
+test(
+  "a freed hugetlb buffer is cached with its pages, reused, and given back by trim()",
+  () =>
+    withReservedPages(8, (freeAtStart) => {
+      const first = heap.alloc(8 * MiB);
+      assert.equal(first.backing, "hugetlb-2m");
+      first.bytes().fill(3);
+      const address = first.address;
+      first.free();
+      const freeWhileCached = freeHugePages();
+      assert.ok(freeWhileCached <= freeAtStart - 4, `the cached region keeps its 4 pages (free: ${freeWhileCached})`);
+      using again = heap.alloc(7 * MiB + 5, { zero: true });
+      assert.equal(again.address, address);
+      assert.equal(again.backing, "hugetlb-2m");
+      assert.equal(again.bytes()[12345], 0, "a reused region is zeroed on request");
+      assert.equal(freeHugePages(), freeWhileCached, "reuse took no new hugetlb pages");
+      again.free();
+      heap.trim();
+      assert.equal(freeHugePages(), freeAtStart, "trim() gave the pages back to the pool");
+    }),
+  { ignore: !reservable },
+);
 
 test("with no hugetlb pages, the THP fallback gets AnonHugePages after touch", () =>
   withReservedPages(0, () => {
@@ -119,7 +138,7 @@ test("with no hugetlb pages, the THP fallback gets AnonHugePages after touch", (
     assert.equal(again.backing, "thp");
   }), { ignore: !reservable || thpMode === "never" });
 
-test("huge: \"never\" gives 4 KiB pages, huge: \"always\" hugepages for a small size", () => {
+test('huge: "never" gives 4 KiB pages, huge: "always" hugepages for a small size', () => {
   using never = heap.alloc(8 * MiB, { huge: "never" });
   assert.equal(never.backing, "4k");
   never.bytes().fill(1);
