@@ -365,11 +365,15 @@ pub const Index = struct {
         const ctx = search_zig.Context.init(graph, &index.space, scratch.query[0..index.space.row_bytes]);
         const ef = @max(if (ef_asked == 0) index.ef_search else ef_asked, k);
         const found = try index.candidates(&ctx, scratch, ef, k, filter);
-        return index.finish(scratch, found, k, out_ids, out_scores);
+        return index.finish(&ctx, scratch, found, k, out_ids, out_scores);
     }
 
-    /// The search's candidates (unsorted): a graph walk, or an exact scan of a tight filter's nodes.
-    fn candidates(index: *Index, ctx: *const search_zig.Context, scratch: *Scratch, ef: u32, k: u32, filter: FilterSpec) Error![]Candidate {
+    /// A search's candidates (unsorted), and whether their distances are already the ones results
+    /// are ranked by (`finalDistance`): an exact scan's are, a graph walk's are not.
+    const Found = struct { candidates: []Candidate, final: bool };
+
+    /// The search's candidates: a graph walk, or an exact scan of a tight filter's nodes.
+    fn candidates(index: *Index, ctx: *const search_zig.Context, scratch: *Scratch, ef: u32, k: u32, filter: FilterSpec) Error!Found {
         const graph = &index.graph;
         const live = graph.count - graph.removed;
         switch (filter) {
@@ -402,7 +406,7 @@ pub const Index = struct {
                 }
                 const found = try index.walk(ctx, scratch, ef, .{ .kind = .labels, .labels = labels });
                 // A walk that finds fewer than k met a filter tighter than the sample said.
-                if (found.len < k) return index.exactScan(ctx, scratch, k, .{ .labels = labels });
+                if (found.candidates.len < k) return index.exactScan(ctx, scratch, k, .{ .labels = labels });
                 return found;
             },
         }
@@ -424,16 +428,16 @@ pub const Index = struct {
         return hits * graph.count / sampled;
     }
 
-    fn walk(index: *Index, ctx: *const search_zig.Context, scratch: *Scratch, ef: u32, filter: Filter) Error![]Candidate {
+    fn walk(index: *Index, ctx: *const search_zig.Context, scratch: *Scratch, ef: u32, filter: Filter) Error!Found {
         _ = index;
         const results = try search_zig.search(ctx, scratch, ef, filter);
-        return results.items[0..results.len];
+        return .{ .candidates = results.items[0..results.len], .final = false };
     }
 
     const ExactSet = union(enum) { nodes: []const u64, ids: []const u8, labels: []const u32 };
 
     /// Scores every allowed live node (exactly, when rows are kept) and keeps the best k.
-    fn exactScan(index: *Index, ctx: *const search_zig.Context, scratch: *Scratch, k: u32, set: ExactSet) []Candidate {
+    fn exactScan(index: *Index, ctx: *const search_zig.Context, scratch: *Scratch, k: u32, set: ExactSet) Found {
         var best: queue.Farthest = .{ .items = scratch.results[0 .. k + 1] };
         switch (set) {
             .nodes => |bits| for (bits, 0..) |word, word_index| {
@@ -457,7 +461,7 @@ pub const Index = struct {
                 index.keepBest(&best, k, .{ .distance = index.finalDistance(ctx, scratch, node), .node = node });
             },
         }
-        return best.items[0..best.len];
+        return .{ .candidates = best.items[0..best.len], .final = true };
     }
 
     fn keepBest(index: *const Index, best: *queue.Farthest, k: u32, candidate: Candidate) void {
@@ -475,12 +479,12 @@ pub const Index = struct {
         return index.space.exactDistance(raw);
     }
 
-    /// Re-ranks (when rows are kept, or the walk's distances were approximate), sorts, and writes
-    /// the best k.
-    fn finish(index: *Index, scratch: *Scratch, found: []Candidate, k: u32, out_ids: []f64, out_scores: []f32) u32 {
-        if (index.space.keep_rows or index.space.walksApproximately()) {
-            const ctx = search_zig.Context.init(&index.graph, &index.space, scratch.query[0..index.space.row_bytes]);
-            for (found) |*candidate| candidate.distance = index.finalDistance(&ctx, scratch, candidate.node);
+    /// Re-ranks a walk's candidates (when rows are kept, or the walk's distances were approximate;
+    /// an exact scan's already carry their final distances), sorts, and writes the best k.
+    fn finish(index: *Index, ctx: *const search_zig.Context, scratch: *const Scratch, found_by: Found, k: u32, out_ids: []f64, out_scores: []f32) u32 {
+        const found = found_by.candidates;
+        if (!found_by.final and (index.space.keep_rows or index.space.walksApproximately())) {
+            for (found) |*candidate| candidate.distance = index.finalDistance(ctx, scratch, candidate.node);
         }
         std.mem.sortUnstable(Candidate, found, {}, Candidate.closer);
         const count: u32 = @intCast(@min(found.len, k));
