@@ -28,7 +28,8 @@ const Entry = entry_zig.Entry;
 const Index = @import("index.zig").Index;
 const policy = @import("policy.zig");
 const Clock = @import("clock.zig").Clock;
-const Slabs = @import("slabs.zig").Slabs;
+const slabs_zig = @import("slabs.zig");
+const Slabs = slabs_zig.Slabs;
 
 const sweep_slots = 8;
 /// Hits recorded before they are applied; 32 entries' moves overlap well and fit in L1.
@@ -103,22 +104,12 @@ pub const Shard = struct {
         const entry = found orelse return null;
         const value = entry.value();
         if (value.len <= out.len) {
-            prefetchLines(value);
+            // A slot's lines were asked for by the lookup (Slabs.prefetchSlot); a large entry's
+            // value lives in a block of its own.
+            if (entry.external()) slabs_zig.prefetchAfterFirstLine(@intFromPtr(value.ptr), value.len);
             @memcpy(out[0..value.len], value);
         }
         return value.len;
-    }
-
-    /// Asks for every line of a value at once, so their misses overlap instead of waiting for the
-    /// hardware prefetcher to notice the copy's stream (a 1 KiB value is 16 lines). Beyond the first
-    /// 4 KiB the stream is long enough for the hardware.
-    fn prefetchLines(value: []const u8) void {
-        const line_bytes = std.atomic.cache_line;
-        const prefetched_bytes_max = 4096;
-        var offset: usize = line_bytes;
-        while (offset < @min(value.len, prefetched_bytes_max)) : (offset += line_bytes) {
-            @prefetch(value.ptr + offset, .{});
-        }
     }
 
     fn deferHit(shard: *Shard, entry: *Entry) void {
@@ -248,7 +239,7 @@ pub const Shard = struct {
         shard.bytes -= entry.chargedBytes();
         shard.entries -= 1;
         shard.expiring_entries -= @intFromBool(entry.expiresAtMs() != 0);
-        shard.counters.evictions[@intFromEnum(reason)] += 1;
+        shard.counters.evictions[@backingInt(reason)] += 1;
         entry_zig.destroy(&shard.slabs, entry);
     }
 

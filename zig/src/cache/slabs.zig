@@ -72,6 +72,18 @@ pub fn classOf(size_bytes: usize) ?u16 {
     return @intCast(class);
 }
 
+/// Asks for the lines of the `len_bytes` at `address` after the first (the caller's own load) at
+/// once, so their misses overlap instead of waiting for the hardware prefetcher to notice a copy's
+/// stream (a 1 KiB value is 16 lines). Beyond the first 4 KiB the stream is long enough for the
+/// hardware.
+pub fn prefetchAfterFirstLine(address: usize, len_bytes: usize) void {
+    const prefetched_bytes_max = 4096;
+    const line_bytes = std.atomic.cache_line;
+    const end = address + @min(len_bytes, prefetched_bytes_max);
+    var line = std.mem.alignBackward(usize, address, line_bytes) + line_bytes;
+    while (line < end) : (line += line_bytes) @prefetch(@as([*]const u8, @ptrFromInt(line)), .{});
+}
+
 /// Whether a shard's chunks ask for transparent hugepages.
 pub const Huge = enum(u32) {
     /// Hugepages once the shard may hold at least `auto_huge_bytes_min` (a small cache would
@@ -231,18 +243,13 @@ pub const Slabs = struct {
         slabs.releaseIfEmpty();
     }
 
-    /// Asks for every line of the slot that holds `address` at once (up to `prefetched_bytes_max`),
-    /// so that a lookup pays one memory latency for the entry's header, key and value together
-    /// instead of one for the header and then one more for the value lines it names. The slot's size
-    /// comes from its page's record in the chunk header, which a lookup over many entries finds in
-    /// the CPU caches (a chunk's few records serve 2 MiB of entries). The first line is the caller's
-    /// to load.
+    /// Asks for every line of the slot that holds `address` at once, so that a lookup pays one
+    /// memory latency for the entry's header, key and value together instead of one for the header
+    /// and then one more for the value lines it names. The slot's size comes from its page's record
+    /// in the chunk header, which a lookup over many entries finds in the CPU caches (a chunk's few
+    /// records serve 2 MiB of entries). The first line is the caller's to load.
     pub fn prefetchSlot(slabs: *const Slabs, address: usize) void {
-        const prefetched_bytes_max = 4096;
-        const line_bytes = std.atomic.cache_line;
-        const end = @min(address + slabs.pageOf(address).slotBytes(), address + prefetched_bytes_max);
-        var line = std.mem.alignBackward(usize, address, line_bytes) + line_bytes;
-        while (line < end) : (line += line_bytes) @prefetch(@as([*]const u8, @ptrFromInt(line)), .{});
+        prefetchAfterFirstLine(address, slabs.pageOf(address).slotBytes());
     }
 
     fn pageOf(slabs: *const Slabs, address: usize) *Page {
