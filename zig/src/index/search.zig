@@ -51,7 +51,7 @@ pub const Context = struct {
 
     /// A node's links at `level`: the live array, or under a parallel build a copy taken under the
     /// node's lock (another builder may be rewriting them).
-    pub fn readLinks(ctx: *const Context, node: u32, level: u8, buffer: *[links_buffer_len]u32) []const u32 {
+    pub inline fn readLinks(ctx: *const Context, node: u32, level: u8, buffer: *[links_buffer_len]u32) []const u32 {
         const locks = ctx.locks orelse return ctx.graph.links(node, level);
         locks.lock(node);
         defer locks.unlock(node);
@@ -115,11 +115,17 @@ pub fn searchLayer(ctx: *const Context, scratch: *Scratch, entries: []const Cand
     for (0..graph.count + 1) |_| {
         const current = candidates.pop() orelse break;
         if (current.distance > bound and (results.len >= ef or !narrowed)) break;
-        const neighbours = ctx.readLinks(current.node, level, &buffer);
-        if (neighbours.len > 0) ctx.prefetch(neighbours[0]);
-        for (neighbours, 0..) |neighbour, index| {
-            if (index + 1 < neighbours.len) ctx.prefetch(neighbours[index + 1]);
+        // Two passes: first the unvisited neighbours, each row asked for as it is found, so that
+        // their cache misses overlap; then their distances, by which time the rows are arriving.
+        var fresh: [links_buffer_len]u32 = undefined;
+        var fresh_count: usize = 0;
+        for (ctx.readLinks(current.node, level, &buffer)) |neighbour| {
             if (!scratch.visit(neighbour)) continue;
+            ctx.prefetch(neighbour);
+            fresh[fresh_count] = neighbour;
+            fresh_count += 1;
+        }
+        for (fresh[0..fresh_count]) |neighbour| {
             const distance = ctx.distanceTo(neighbour);
             if (results.len < ef or distance < bound) {
                 try scratch.candidateRoom(candidates.len);

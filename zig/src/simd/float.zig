@@ -14,8 +14,9 @@
 //! above at 2^-24 instead of 2^-53 (documented in the README). The f16 scans read half the bytes of
 //! f32 ones, so f64 lanes there would make them compute-bound.
 //!
-//! Inputs may be unaligned; the tail (dim not a multiple of the vector width) is zero-padded, which
-//! adds nothing to any of the sums.
+//! Inputs may be unaligned. The tail (dim not a multiple of the vector width) is the last full
+//! vector with the lanes already summed set to zero, or a zero-padded copy when the whole vector is
+//! shorter than one; zeros add nothing to any of the sums. The lanes are summed pairwise.
 const std = @import("std");
 const builtin = @import("builtin");
 const half = @import("half.zig");
@@ -34,6 +35,23 @@ const has_fma = switch (builtin.cpu.arch) {
 
 inline fn mulAdd(comptime T: type, x: T, y: T, acc: T) T {
     return if (has_fma) @mulAdd(T, x, y, acc) else x * y + acc;
+}
+
+const zero: V = @splat(0);
+
+/// The lanes at or above `first`.
+inline fn lanesFrom(first: usize) @Vector(lanes, bool) {
+    return std.simd.iota(u32, lanes) >= @as(@Vector(lanes, u32), @splat(@intCast(first)));
+}
+
+/// The sum of a vector's lanes, halves added pairwise: log2(n) dependent adds (a float @reduce
+/// adds the lanes one after another, n − 1 of them), and log2(n) roundings in a lane's path.
+inline fn sumPairwise(comptime T: type, comptime n: usize, v: @Vector(n, T)) T {
+    if (n == 1) return v[0];
+    const half_n = n / 2;
+    const low = @shuffle(T, v, undefined, std.simd.iota(i32, half_n));
+    const high = @shuffle(T, v, undefined, std.simd.iota(i32, half_n) + @as(@Vector(half_n, i32), @splat(half_n)));
+    return sumPairwise(T, half_n, low + high);
 }
 
 /// The kernels for vectors `a` of element type `A` and `b` of `B`, each `f32` or `u16` holding
@@ -80,7 +98,17 @@ pub fn KernelsSummingIn(comptime A: type, comptime B: type, comptime Sum: type) 
                 inline for (0..unroll) |u| step(&acc[u], widen(Side.load(a, index + u * lanes)), widen(Other.load(b, index + u * lanes)));
             }
             while (index + lanes <= dim) : (index += lanes) step(&acc[0], widen(Side.load(a, index)), widen(Other.load(b, index)));
-            if (index < dim) step(&acc[1], widen(Side.loadTail(a, index, dim - index)), widen(Other.loadTail(b, index, dim - index)));
+            if (index < dim) {
+                if (dim >= lanes) {
+                    // The last full vector, ending at `dim`, with the lanes summed already zeroed: two
+                    // loads and a blend instead of a copy through the stack.
+                    const start = dim - lanes;
+                    const fresh = lanesFrom(index - start);
+                    step(&acc[1], widen(@select(f32, fresh, Side.load(a, start), zero)), widen(@select(f32, fresh, Other.load(b, start), zero)));
+                } else {
+                    step(&acc[1], widen(Side.loadTail(a, index, dim - index)), widen(Other.loadTail(b, index, dim - index)));
+                }
+            }
             var result: [count]Accumulator = undefined;
             inline for (0..count) |c| {
                 // Pairwise, so the combining adds contribute log2(unroll) roundings, not unroll.
@@ -88,7 +116,7 @@ pub fn KernelsSummingIn(comptime A: type, comptime B: type, comptime Sum: type) 
                 inline while (width > 1) : (width /= 2) {
                     inline for (0..width / 2) |u| acc[u][c] += acc[u + width / 2][c];
                 }
-                result[c] = @reduce(.Add, acc[0][c]);
+                result[c] = sumPairwise(Accumulator, lanes, acc[0][c]);
             }
             return result;
         }
