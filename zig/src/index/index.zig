@@ -480,15 +480,15 @@ pub const Index = struct {
     }
 
     /// Re-ranks a walk's candidates (when rows are kept, or the walk's distances were approximate;
-    /// an exact scan's already carry their final distances), sorts, and writes the best k.
+    /// an exact scan's already carry their final distances) and writes the best k, closest first.
     fn finish(index: *Index, ctx: *const search_zig.Context, scratch: *const Scratch, found_by: Found, k: u32, out_ids: []f64, out_scores: []f32) u32 {
         const found = found_by.candidates;
         if (!found_by.final and (index.space.keep_rows or index.space.walksApproximately())) {
             for (found) |*candidate| candidate.distance = index.finalDistance(ctx, scratch, candidate.node);
         }
-        std.mem.sortUnstable(Candidate, found, {}, Candidate.closer);
-        const count: u32 = @intCast(@min(found.len, k));
-        for (found[0..count], out_ids[0..count], out_scores[0..count]) |candidate, *id, *score| {
+        const best = queue.closestFirst(found, k);
+        const count: u32 = @intCast(best.len);
+        for (best, out_ids[0..count], out_scores[0..count]) |candidate, *id, *score| {
             assert(!index.graph.isRemoved(candidate.node));
             id.* = @floatFromInt(index.graph.ids[candidate.node]);
             score.* = index.space.scoreOf(candidate.distance);

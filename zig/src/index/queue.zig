@@ -76,8 +76,42 @@ pub fn Heap(comptime farthest_first: bool) type {
     };
 }
 
+/// Moves the `k` closest of `items` to its front, closest first, and returns them: an insertion
+/// into a sorted prefix of k, O(len + insertions · k), which beats sorting all of a search's ef
+/// candidates when only k are reported.
+pub fn closestFirst(items: []Candidate, k: usize) []Candidate {
+    const keep = @min(k, items.len);
+    for (0..items.len) |index| {
+        if (index >= keep and !Candidate.closer({}, items[index], items[keep - 1])) continue;
+        const item = items[index];
+        // The prefix's last item (when full) trades places with the newcomer, so none is lost.
+        var slot = @min(index, keep - 1);
+        items[index] = items[slot];
+        while (slot > 0 and Candidate.closer({}, item, items[slot - 1])) : (slot -= 1) items[slot] = items[slot - 1];
+        items[slot] = item;
+    }
+    return items[0..keep];
+}
+
 pub const Nearest = Heap(false);
 pub const Farthest = Heap(true);
+
+test "closestFirst keeps the k closest in order and loses no item" {
+    var prng = std.Random.DefaultPrng.init(7);
+    for ([_]usize{ 0, 1, 2, 10, 48 }) |len| {
+        for ([_]usize{ 1, 3, 10, 64 }) |k| {
+            var items: [48]Candidate = undefined;
+            for (items[0..len], 0..) |*item, i| item.* = .{ .distance = @floatFromInt(prng.random().intRangeLessThan(u8, 0, 20)), .node = @intCast(i) };
+            var sorted = items;
+            std.mem.sortUnstable(Candidate, sorted[0..len], {}, Candidate.closer);
+            const best = closestFirst(items[0..len], k);
+            try std.testing.expectEqualSlices(Candidate, sorted[0..@min(k, len)], best);
+            var nodes: [48]bool = @splat(false);
+            for (items[0..len]) |item| nodes[item.node] = true;
+            for (nodes[0..len]) |seen| try std.testing.expect(seen);
+        }
+    }
+}
 
 test "the heaps pop in order" {
     var storage: [64]Candidate = undefined;

@@ -25,13 +25,22 @@ pub const Context = struct {
     /// The walk's kernel (Space.walkKernel), and the stored kernel that scores results exactly.
     kernel: dispatch.PairFn,
     exact_kernel: dispatch.PairFn,
+    /// The walk's kernel over a list of rows, where the walk has one (f32 rows); else null.
+    gather: ?dispatch.GatherFn,
     query: [*]const u8,
     /// Per-node link locks during a parallel build (insert.zig); null when one writer runs alone.
     locks: ?*const LinkLocks = null,
 
     pub fn init(graph: *const Graph, space: *const Space, query: []const u8) Context {
         assert(query.len == space.row_bytes);
-        return .{ .graph = graph, .space = space, .kernel = space.walkKernel(), .exact_kernel = space.storedKernel(), .query = query.ptr };
+        return .{
+            .graph = graph,
+            .space = space,
+            .kernel = space.walkKernel(),
+            .exact_kernel = space.storedKernel(),
+            .gather = space.walkGather(),
+            .query = query.ptr,
+        };
     }
 
     /// The distance to a stored node as the stored kernel scores it (what results are ranked by
@@ -42,6 +51,17 @@ pub const Context = struct {
 
     pub inline fn distanceTo(ctx: *const Context, node: u32) f32 {
         return ctx.space.storedDistance(ctx.kernel(ctx.query, ctx.graph.vector(node).ptr, ctx.space.row_dim));
+    }
+
+    /// The walk's distances to `nodes`, into `out` (as many).
+    pub inline fn distancesTo(ctx: *const Context, nodes: []const u32, out: []f32) void {
+        assert(out.len == nodes.len);
+        if (ctx.gather) |gather| {
+            gather(ctx.query, ctx.graph.vectors.ptr, ctx.space.row_bytes, nodes.ptr, @intCast(nodes.len), ctx.space.row_dim, out.ptr);
+            for (out) |*distance| distance.* = ctx.space.storedDistance(distance.*);
+        } else {
+            for (nodes, out) |node, *distance| distance.* = ctx.distanceTo(node);
+        }
     }
 
     /// The distance between two stored nodes.
@@ -58,6 +78,15 @@ pub const Context = struct {
         const links = ctx.graph.links(node, level);
         @memcpy(buffer[0..links.len], links);
         return buffer[0..links.len];
+    }
+
+    /// Asks for every cache line of a node's level-0 block (its count and links).
+    inline fn prefetchLevel0Links(ctx: *const Context, node: u32) void {
+        const stride = ctx.graph.level0Stride();
+        const start: [*]const u8 = @ptrCast(ctx.graph.level0.ptr + @as(usize, node) * stride);
+        var offset: usize = 0;
+        while (offset < stride * 4) : (offset += 64) @prefetch(start + offset, .{});
+        @prefetch(start + stride * 4 - 1, .{});
     }
 
     /// Asks for a node's row ahead of its distance: every cache line of it, up to 8 (512 bytes;
@@ -119,18 +148,24 @@ pub fn searchLayer(ctx: *const Context, scratch: *Scratch, entries: []const Cand
         // their cache misses overlap; then their distances, by which time the rows are arriving.
         var fresh: [links_buffer_len]u32 = undefined;
         var fresh_count: usize = 0;
+        // The visited set in locals: its own stores cannot then make the loop reload them.
+        const visited = scratch.visited;
+        const epoch = scratch.epoch;
         for (ctx.readLinks(current.node, level, &buffer)) |neighbour| {
-            if (!scratch.visit(neighbour)) continue;
+            if (visited[neighbour] == epoch) continue;
+            visited[neighbour] = epoch;
             ctx.prefetch(neighbour);
             fresh[fresh_count] = neighbour;
             fresh_count += 1;
         }
-        for (fresh[0..fresh_count]) |neighbour| {
-            const distance = ctx.distanceTo(neighbour);
+        var distances: [links_buffer_len]f32 = undefined;
+        ctx.distancesTo(fresh[0..fresh_count], distances[0..fresh_count]);
+        for (fresh[0..fresh_count], distances[0..fresh_count]) |neighbour, distance| {
             if (results.len < ef or distance < bound) {
                 try scratch.candidateRoom(candidates.len);
                 candidates.items = scratch.candidates;
                 candidates.push(.{ .distance = distance, .node = neighbour });
+                if (level == 0) @prefetch(graph.level0.ptr + @as(usize, neighbour) * graph.level0Stride(), .{});
                 if (filter.allows(graph, neighbour)) {
                     results.push(.{ .distance = distance, .node = neighbour });
                     if (results.len > ef) _ = results.pop();
@@ -138,6 +173,8 @@ pub fn searchLayer(ctx: *const Context, scratch: *Scratch, entries: []const Cand
                 if (results.len > 0) bound = results.top().distance;
             }
         }
+        // The next node to expand is known now: ask for its links while the heaps settle.
+        if (level == 0 and candidates.len > 0) ctx.prefetchLevel0Links(candidates.top().node);
     }
     return results;
 }

@@ -84,6 +84,13 @@ pub const Space = struct {
         return dispatch.kernels().fastPairOfF32(space.kernelMetric(.f32)).?;
     }
 
+    /// `walkKernel` over a list of rows, where the walk sums in f32; else null (the walk calls
+    /// `walkKernel` once a row).
+    pub fn walkGather(space: *const Space) ?dispatch.GatherFn {
+        if (!space.walksApproximately()) return null;
+        return dispatch.kernels().fastGatherOfF32(space.kernelMetric(.f32)).?;
+    }
+
     /// Whether the walk's distances are approximate (f32 sums over f32 rows), so that the results
     /// must be scored again with the stored kernel before they are ranked and reported.
     pub fn walksApproximately(space: *const Space) bool {

@@ -15,6 +15,8 @@ const Metric = metric.Metric;
 pub const PairFn = *const fn (a: [*]const u8, b: [*]const u8, dim: u32) callconv(.c) f32;
 /// One query against `row_count` rows starting `stride` elements apart; writes `row_count` scores.
 pub const ManyFn = *const fn (query: [*]const u8, rows: [*]const u8, row_count: u32, dim: u32, stride: u32, out: [*]f32) callconv(.c) void;
+/// One query against the rows at `rows + nodes[i] · row_bytes`, i < count; writes `count` scores.
+pub const GatherFn = *const fn (query: [*]const u8, rows: [*]const u8, row_bytes: usize, nodes: [*]const u32, count: u32, dim: u32, noalias out: [*]f32) callconv(.c) void;
 /// Sum of `count` f32 values; exists to measure read bandwidth.
 pub const StreamFn = *const fn (data: [*]const u8, count: usize) callconv(.c) f32;
 
@@ -24,6 +26,8 @@ pub const Kernels = struct {
     many: [metric.element_type_count][metric.metric_count]?ManyFn,
     /// f32 pairs summed in f32 (kernels.zig `FastKernel`): only for winners scored again exactly.
     fast_pair_f32: [metric.metric_count]?PairFn,
+    /// The same, over a list of rows (kernels.zig `FastKernel.gather`).
+    fast_gather_f32: [metric.metric_count]?GatherFn,
     stream_sum_f32: StreamFn,
 
     pub fn pairOf(self: *const Kernels, t: ElementType, m: Metric) ?PairFn {
@@ -37,6 +41,10 @@ pub const Kernels = struct {
     pub fn fastPairOfF32(self: *const Kernels, m: Metric) ?PairFn {
         return self.fast_pair_f32[@backingInt(m)];
     }
+
+    pub fn fastGatherOfF32(self: *const Kernels, m: Metric) ?GatherFn {
+        return self.fast_gather_f32[@backingInt(m)];
+    }
 };
 
 fn kernelsFor(comptime name: []const u8) Kernels {
@@ -44,6 +52,7 @@ fn kernelsFor(comptime name: []const u8) Kernels {
         .pair = @splat(@splat(null)),
         .many = @splat(@splat(null)),
         .fast_pair_f32 = @splat(null),
+        .fast_gather_f32 = @splat(null),
         .stream_sum_f32 = @extern(StreamFn, .{ .name = "offheap_kernel_stream_sum_f32_" ++ name }),
     };
     inline for (metric.element_types) |t| {
@@ -52,7 +61,10 @@ fn kernelsFor(comptime name: []const u8) Kernels {
                 const stem = comptime metric.kernelName(t, m) ++ "_" ++ name;
                 result.pair[@backingInt(t)][@backingInt(m)] = @extern(PairFn, .{ .name = "offheap_kernel_" ++ stem });
                 result.many[@backingInt(t)][@backingInt(m)] = @extern(ManyFn, .{ .name = "offheap_kernel_many_" ++ stem });
-                if (t == .f32) result.fast_pair_f32[@backingInt(m)] = @extern(PairFn, .{ .name = "offheap_kernel_fast_" ++ stem });
+                if (t == .f32) {
+                    result.fast_pair_f32[@backingInt(m)] = @extern(PairFn, .{ .name = "offheap_kernel_fast_" ++ stem });
+                    result.fast_gather_f32[@backingInt(m)] = @extern(GatherFn, .{ .name = "offheap_kernel_fast_gather_" ++ stem });
+                }
             }
         }
     }
@@ -110,6 +122,7 @@ test "every table has a kernel exactly where the metric applies to the type" {
             for (metric.metrics) |m| {
                 try std.testing.expectEqual(metric.supports(t, m), set.pairOf(t, m) != null);
                 if (t == .f32) try std.testing.expectEqual(metric.supports(t, m), set.fastPairOfF32(m) != null);
+                if (t == .f32) try std.testing.expectEqual(metric.supports(t, m), set.fastGatherOfF32(m) != null);
                 try std.testing.expectEqual(metric.supports(t, m), set.manyOf(t, m) != null);
             }
         }

@@ -5,6 +5,8 @@
 //!   offheap_kernel_<metric>_<type>_<level>(a, b, dim) f32                       one pair
 //!   offheap_kernel_many_<metric>_<type>_<level>(query, rows, row_count, dim, stride, out) void
 //!   offheap_kernel_fast_<metric>_f32_<level>(a, b, dim) f32                     one f32 pair, f32 sums
+//!   offheap_kernel_fast_gather_<metric>_f32_<level>(query, rows, row_bytes, nodes, count, dim, out)
+//!                                                        one query against listed rows, f32 sums
 //!   offheap_kernel_stream_sum_f32_<level>(data, count) f32                      the read roofline
 //!
 //! `dispatch.zig` declares the same names and picks one level at load by cpuid. The symbols are
@@ -76,8 +78,27 @@ fn Kernel(comptime t: ElementType, comptime m: Metric) type {
 fn FastKernel(comptime m: Metric) type {
     comptime std.debug.assert(metric.supports(.f32, m));
     return struct {
+        const K = float.KernelsSummingIn(f32, f32, f32);
+
         fn pair(a: [*]const u8, b: [*]const u8, dim: u32) callconv(.c) f32 {
-            return numericScore(float.KernelsSummingIn(f32, f32, f32), m, a, b, dim);
+            return numericScore(K, m, a, b, dim);
+        }
+
+        /// One query against the rows `rows + nodes[i] · row_bytes`, i < count: a graph walk scores
+        /// a node's unvisited neighbours in one call, so the call's cost is paid once per node and
+        /// the query's loads may stay in registers.
+        fn gather(
+            query: [*]const u8,
+            rows: [*]const u8,
+            row_bytes: usize,
+            nodes: [*]const u32,
+            count: u32,
+            dim: u32,
+            noalias out: [*]f32,
+        ) callconv(.c) void {
+            for (nodes[0..count], out[0..count]) |node, *distance| {
+                distance.* = numericScore(K, m, query, rows + @as(usize, node) * row_bytes, dim);
+            }
         }
     };
 }
@@ -99,6 +120,7 @@ comptime {
         if (!metric.supports(.f32, m)) continue;
         const stem = metric.kernelName(.f32, m) ++ "_" ++ level.name;
         @export(&FastKernel(m).pair, .{ .name = "offheap_kernel_fast_" ++ stem, .visibility = .hidden });
+        @export(&FastKernel(m).gather, .{ .name = "offheap_kernel_fast_gather_" ++ stem, .visibility = .hidden });
     }
     @export(&streamSumF32, .{ .name = "offheap_kernel_stream_sum_f32_" ++ level.name, .visibility = .hidden });
 }

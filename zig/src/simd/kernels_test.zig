@@ -51,6 +51,42 @@ test "every kernel matches the f64 reference at every dim, aligned and not" {
     }
 }
 
+test "the f32-summing kernels, one pair and gathered rows, stay within f32's bound at every level" {
+    // Rows of every dim around the vector widths (tails of every length, and rows shorter than one
+    // vector), gathered in a shuffled order from a packed block of 6 rows.
+    const fast_dims = [_]u32{ 1, 3, 7, 8, 15, 16, 17, 31, 33, 50, 64, 127, 768 };
+    const row_count = 6;
+    var rows: [row_count * 4 * 768 + 4]u8 align(64) = undefined;
+    var query: [4 * 768 + 4]u8 align(64) = undefined;
+    const nodes = [_]u32{ 4, 0, 5, 2, 1, 3 };
+    var prng: std.Random.DefaultPrng = .init(0xfa57);
+    for (fast_dims, 0..) |dim, index| {
+        const row_bytes = 4 * @as(usize, dim);
+        const offset = index % 2 * 4;
+        reference.fill(prng.random(), .f32, query[offset..], dim, 1);
+        for (0..row_count) |row| reference.fill(prng.random(), .f32, rows[offset + row * row_bytes ..], dim, 1);
+        for (metric.metrics) |m| {
+            if (!metric.supports(.f32, m)) continue;
+            for (levels(), 0..) |maybe_set, rank| {
+                const set = maybe_set orelse continue;
+                var gathered: [row_count]f32 = undefined;
+                set.fastGatherOfF32(m).?(query[offset..].ptr, rows[offset..].ptr, row_bytes, &nodes, row_count, dim, &gathered);
+                for (nodes, gathered) |node, got| {
+                    const row = rows[offset + node * row_bytes ..][0..row_bytes];
+                    const pair = set.fastPairOfF32(m).?(query[offset..].ptr, row.ptr, dim);
+                    try std.testing.expectEqual(pair, got);
+                    const expected = reference.score(.f32, m, query[offset..][0..row_bytes], row, dim);
+                    const allowed = reference.tolerance(.f32, m, query[offset..][0..row_bytes], row, dim, 0x1p-24 * @as(f64, @floatFromInt(dim + 16)));
+                    if (!reference.close(expected, got, allowed)) {
+                        std.debug.print("level {d} {t} dim {d}: expected {e}, got {e} (allowed {e})\n", .{ rank, m, dim, expected, got, allowed });
+                        return error.TestUnexpectedResult;
+                    }
+                }
+            }
+        }
+    }
+}
+
 test "a zero vector has cosine similarity 0 and distance 1, and the other metrics are exact" {
     var zero: [4 * 768]u8 = @splat(0);
     var other: [4 * 768]u8 = undefined;
