@@ -22,6 +22,8 @@ export const PEERS = ["hnswlib-node", "usearch"] as const;
 /** A running peer: its build facts and its sweep contender. */
 export interface PeerSession {
   facts: PeerFacts;
+  /** Its saved index (removed when the peers close, if the folder is temporary). */
+  path: string;
   /** Whether the index was built by this bench run's first runtime and opened here. */
   reused: boolean;
   contender: Contender;
@@ -61,6 +63,7 @@ export async function startPeers(spec: DatasetSpec, note: (line: string) => void
       const facts = (await child.ready) as unknown as PeerFacts;
       sessions.push({
         facts,
+        path,
         reused,
         contender: {
           name: peer,

@@ -11,7 +11,8 @@
  *   0.95 interpolated on each curve. Build time with 1 and 2 threads (offheap's `addBatch` with
  *   `threads: 1` and `2`; usearch's `add(…, threads)`; hnswlib-node adds one point per call and has
  *   no parallel add), memory per vector (offheap's `stats().memoryBytes`; every library's saved
- *   index), all as facts of the "search" cases, whose mitata subjects time one search at the ef
+ *   index; and, measured alike for all three, the resident bytes a load of the saved index adds in
+ *   a fresh Bun process, bench/index/resident_child.ts), all as facts of the "search" cases, whose mitata subjects time one search at the ef
  *   where offheap reaches recall 0.95, against the exact `VectorStore` search of the same query.
  * - **Open** ("open" chart): `VectorIndex.open(path, { mode: "view" })` of the saved index against
  *   `mode: "load"`.
@@ -58,6 +59,7 @@ import {
   TARGET_RECALL,
 } from "../index/curve.ts";
 import { type Peers, startPeers } from "../index/peers.ts";
+import { residentBytes, type ResidentLibrary } from "../index/resident.ts";
 import { groundTruth, K } from "../index/truth.ts";
 import { type MixFixture, runMix, startMix, stopMix } from "../index/workers.ts";
 
@@ -172,6 +174,11 @@ async function buildFixture(
     const contenders = [...(index ? [offheapContender(index, data)] : []), ...peers.sessions.map((p) => p.contender)];
     const curves = await sweepTogether(contenders, truth, data.queryCount, REPS);
     for (const [subject, curve] of curves) Object.assign(facts, curveFacts(subject, curve));
+    for (const session of peers.sessions) {
+      const peer = session.facts.peer as ResidentLibrary;
+      const bytes = await residentBytes(peer, session.path, data.dim, context.note);
+      if (bytes !== undefined) facts[`resident bytes per vector ${peer}`] = bytes / data.rows;
+    }
   } finally {
     peers.close();
   }
@@ -187,6 +194,10 @@ async function buildFixture(
     fixture.savedPath = `${scratchFolder()}/${data.label.replace(/[^a-z0-9]+/gi, "-")}.index`;
     index.save(fixture.savedPath);
     facts[`file bytes per vector ${OFFHEAP}`] = statSync(fixture.savedPath).size / data.rows;
+    if (!quick) {
+      const bytes = await residentBytes(OFFHEAP, fixture.savedPath, data.dim, context.note);
+      if (bytes !== undefined) facts[`resident bytes per vector ${OFFHEAP}`] = bytes / data.rows;
+    }
   } else context.note(`index: offheap's VectorIndex has no save/open yet, so the open cases are skipped`);
   return fixture;
 }
