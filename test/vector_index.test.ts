@@ -289,6 +289,58 @@ test("save, then open loaded and viewed: identical results; the view is read-onl
   );
 });
 
+test("get gives back each vector as the index keeps it, in every storage, loaded and viewed", () => {
+  const directory = mkdtempSync(`${tmpdir()}/offheap-index-get-`);
+  const first = rows.subarray(0, DIM);
+  const norm = Math.hypot(...first);
+  const near = (got: Float32Array | undefined, expected: ArrayLike<number>, tolerance: number, what: string) => {
+    assert.ok(got instanceof Float32Array && got.length === DIM, what);
+    for (let i = 0; i < DIM; i++) assert.ok(Math.abs(got[i] - expected[i]) <= tolerance, `${what} [${i}]`);
+  };
+  const normalized = Array.from(first, (x) => x / norm);
+  const cases = [
+    { options: { metric: "l2sq" as Metric }, expected: first, tolerance: 0 },
+    { options: { metric: "cosine" as Metric }, expected: normalized, tolerance: 1e-6 },
+    { options: { metric: "l2sq" as Metric, storage: "f16" as ElementType }, expected: first, tolerance: 4e-3 },
+    { options: { metric: "l2sq" as Metric, storage: "i8" as ElementType }, expected: first, tolerance: 0.05 },
+    {
+      options: { metric: "cosine" as Metric, storage: "i8" as ElementType, rerank: true },
+      expected: normalized,
+      tolerance: 1e-6,
+    },
+    {
+      options: { metric: "hamming" as Metric, storage: "binary" as ElementType },
+      expected: Array.from(first, (x) => x > 0 ? 1 : 0),
+      tolerance: 0,
+    },
+  ];
+  for (const [position, { options, expected, tolerance }] of cases.entries()) {
+    const what = JSON.stringify(options);
+    using index = new VectorIndex({ dim: DIM, ...options });
+    index.addBatch(allIds.slice(0, 100), rows.subarray(0, 100 * DIM));
+    near(index.get(0), expected, tolerance, what);
+    assert.equal(index.get(100), undefined);
+    index.remove(0);
+    assert.equal(index.get(0), undefined, `${what}: a removed id`);
+    index.add(0, first);
+    near(index.get(0), expected, tolerance, `${what}: added again`);
+    const path = `${directory}/${position}.hnsw`;
+    index.save(path);
+    for (const mode of ["load", "view"] as const) {
+      using opened = VectorIndex.open(path, { mode });
+      near(opened.get(0), expected, tolerance, `${what} ${mode}`);
+      assert.deepEqual(opened.get(42), index.get(42));
+    }
+  }
+  using index = new VectorIndex({ dim: DIM });
+  index.add(5, first);
+  assert.throws(() => index.get(-1), (e) => e instanceof RangeError);
+  assert.throws(() => index.get(1.5), (e) => e instanceof RangeError);
+  assert.throws(() => index.get("5" as unknown as number), (e) => e instanceof TypeError);
+  index.free();
+  assert.throws(() => index.get(5), (e) => e instanceof OffheapError && e.code === "USE_AFTER_FREE");
+});
+
 function runWorker(command: IndexCommand): Promise<IndexReply> {
   return runWorkerOnce(new URL("./workers/index_worker.ts", import.meta.url), command);
 }

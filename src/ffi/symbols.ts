@@ -259,6 +259,8 @@ export const symbols = {
   offheap_index_update: { parameters: ["u32", "f64", "buffer"], result: "i32" },
   /** (handle: u32, id: f64) -> i32 1 held, 0 not, or a negative status */
   offheap_index_has: { parameters: ["u32", "f64"], result: "i32" },
+  /** (handle: u32, id: f64, out: [*]f32 dim values) -> i32 1 and the vector in out, 0 not held, or a negative status */
+  offheap_index_get: { parameters: ["u32", "f64", "buffer"], result: "i32" },
   /** (handle: u32) -> f64 live vectors, or a negative status */
   offheap_index_size: { parameters: ["u32"], result: "f64" },
   /** (handle: u32, queries: [*]f32, query_count: u32, k: u32, ef: u32 0 = default, filter_kind: u32 0 none 1 id list 2 id bitset 3 ascending u32 labels, filter: [*]u8, filter_length: u32, out_ids: [*]f64, out_scores: [*]f32, out_counts: [*]u32) -> i32 status */

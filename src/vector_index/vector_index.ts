@@ -375,6 +375,32 @@ export class VectorIndex {
     return unwrap(indexHas(handle, id), "query VectorIndex", `id ${id}`) === 1;
   }
 
+  /**
+   * The vector of `id`, or `undefined` when the index does not hold it. It comes back as the index
+   * keeps it: normalized for `"cosine"` and `"cosine_distance"`, at f16 or i8 precision for those
+   * storages (i8 divided by its scale again), and for binary storage 1 where the sign bit is set
+   * and 0 elsewhere, unless f32 rows are kept (`rerank`), which are returned instead.
+   *
+   * @throws {TypeError} / {RangeError} For an id that is not an integer in 0..2^53.
+   *
+   * @example
+   * ```ts
+   * import { VectorIndex } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * using index = new VectorIndex({ dim: 2, metric: "l2sq" });
+   * index.add(7, new Float32Array([1.5, -2]));
+   * assert.deepEqual([...index.get(7)!], [1.5, -2]);
+   * assert.equal(index.get(8), undefined);
+   * ```
+   */
+  get(id: number): Float32Array | undefined {
+    const action = "get from VectorIndex";
+    const handle = this.#live(action);
+    expectId(action, "id", id);
+    const out = new Float32Array(this.#dim);
+    return unwrap(this.#native.offheap_index_get(handle, id, out), action, `id ${id}`) === 1 ? out : undefined;
+  }
+
   #searchArguments(action: string, options: IndexSearchOptions) {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Cannot ${action}: options must be an object with k, got ${describe(options)}`);

@@ -158,6 +158,18 @@ pub export fn offheap_index_has(handle: u32, id: f64) i32 {
     return @intFromBool(index.contains(decoded));
 }
 
+pub export fn offheap_index_get(handle: u32, id: f64, out: ?[*]f32) i32 {
+    return args.statusOf(get(handle, id, out));
+}
+
+/// 1 and the vector in `out` (dim f32), or 0 when the id is not in the index.
+fn get(handle: u32, id: f64, out_pointer: ?[*]f32) Error!u32 {
+    const index = try registry.resolve(handle);
+    const decoded = try idArgument(id);
+    const out = (try args.pointer([*]f32, out_pointer))[0..index.space.dim];
+    return @intFromBool(index.get(decoded, out));
+}
+
 pub export fn offheap_index_size(handle: u32) f64 {
     const index = registry.resolve(handle) catch |err| return args.failure(err);
     return @floatFromInt(index.size());

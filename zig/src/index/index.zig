@@ -152,6 +152,18 @@ pub const Index = struct {
         return index.ids.get(id) != null;
     }
 
+    /// The vector of `id` into `out` (dim values): the kept f32 row when rows are kept, else the
+    /// stored row decoded (Space.decode); false when `id` is not in the index.
+    pub fn get(index: *Index, id: u64, out: []f32) bool {
+        assert(out.len == index.space.dim);
+        index.lock.lockShared();
+        defer index.lock.unlockShared();
+        const node = index.ids.get(id) orelse return false;
+        assert(!index.graph.isRemoved(node));
+        if (index.space.keep_rows) @memcpy(out, index.graph.row(node)) else index.space.decode(index.graph.vector(node), out);
+        return true;
+    }
+
     /// Adds `ids.len` vectors (`rows`: ids.len × dim f32, all finite). Either all are added or none:
     /// an id already present, or twice in the batch, fails with its position in `failed`. Nodes
     /// are appended in order (levels drawn from the index's seeded generator), then linked by

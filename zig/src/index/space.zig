@@ -191,6 +191,30 @@ pub const Space = struct {
             },
         }
     }
+
+    /// A stored row back in f32 (`out`, dim values): as stored, so normalized for cosine and at
+    /// f16 or i8 precision; binary gives 1 for a set bit, 0 otherwise.
+    pub fn decode(space: *const Space, stored: []const u8, out: []f32) void {
+        assert(stored.len == space.row_bytes);
+        assert(out.len == space.dim);
+        switch (space.storage) {
+            .f32 => for (out, 0..) |*value, index| {
+                value.* = @bitCast(std.mem.readInt(u32, stored[index * 4 ..][0..4], .little));
+            },
+            .f16 => for (out, 0..) |*value, index| {
+                const half: f16 = @bitCast(std.mem.readInt(u16, stored[index * 2 ..][0..2], .little));
+                value.* = half;
+            },
+            .i8 => {
+                // Rows encoded before the scale was fixed were all zero, whatever scale they used.
+                const scale = if (space.scale == 0) 1 else space.scale;
+                for (out, stored) |*value, byte| value.* = @as(f32, @floatFromInt(@as(i8, @bitCast(byte)))) / scale;
+            },
+            .binary => for (out, 0..) |*value, index| {
+                value.* = @floatFromInt((stored[index / 8] >> @intCast(index % 8)) & 1);
+            },
+        }
+    }
 };
 
 /// 1 / |row|, or 1 for a zero row (which stays zero: it has no direction).
@@ -198,6 +222,30 @@ fn inverseNorm(row: []const f32) f32 {
     var sum: f32 = 0;
     for (row) |value| sum += value * value;
     return if (sum > 0) 1 / @sqrt(sum) else 1;
+}
+
+test "decode gives back what encode stored, at the storage's precision" {
+    const input = [_]f32{ 0.5, -0.25, 0, 1, -1, 0.125, 0.75, -0.5, 0.3 };
+    inline for (.{ ElementType.f32, ElementType.f16, ElementType.i8 }) |storage| {
+        var space = try Space.init(.{ .dim = input.len, .metric = .dot, .storage = storage });
+        space.fixScale(&input);
+        var stored: [input.len * 4]u8 = undefined;
+        var out: [input.len]f32 = undefined;
+        space.encode(&input, stored[0..space.row_bytes], &.{});
+        space.decode(stored[0..space.row_bytes], &out);
+        const tolerance: f32 = switch (storage) {
+            .f32 => 0,
+            .f16 => 1e-3,
+            else => 1.0 / 127.0,
+        };
+        for (input, out) |expected, got| try std.testing.expectApproxEqAbs(expected, got, tolerance);
+    }
+    const binary = try Space.init(.{ .dim = input.len, .metric = .hamming, .storage = .binary });
+    var bits: [2]u8 = undefined;
+    var signs: [input.len]f32 = undefined;
+    binary.encode(&input, &bits, &.{});
+    binary.decode(&bits, &signs);
+    try std.testing.expectEqualSlices(f32, &.{ 1, 0, 0, 1, 0, 1, 1, 0, 1 }, &signs);
 }
 
 test "a space refuses combinations no kernel serves" {
