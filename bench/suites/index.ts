@@ -69,7 +69,7 @@ const REPS = 3;
 const SEED = 15;
 
 function specs(full: boolean): DatasetSpec[] {
-  const words = full ? { rows: 390_000, queries: 10_000 } : { rows: 20_000, queries: 1_000 };
+  const words = full ? { rows: 390_000, queries: 10_000 } : { rows: 100_000, queries: 1_000 };
   const glove: DatasetSpec = gloveAvailable()
     ? { kind: "glove", ...words, seed: SEED }
     : { kind: "clustered", ...words, dim: 50, clusters: 200, seed: SEED };
@@ -331,9 +331,10 @@ const suite: Suite = {
       if (can.open) cases.push(openCase(offheap, glove, context));
       else context.note("index: VectorIndex has no save/open yet: the open case is skipped");
       if (can.share) cases.push(...workerCases(offheap, glove, context));
+      else context.note("index: VectorIndex has no share/open(descriptor) yet: the Worker cases are skipped");
       if (typeof (missing.prototype as unknown as Record<string, unknown>).get !== "function") {
         context.note("index: VectorIndex has no get(id), so the mix's get operation is not measured");
-      } else context.note("index: VectorIndex has no share/open(descriptor) yet: the Worker cases are skipped");
+      }
     }
     return cases;
   },
