@@ -80,13 +80,16 @@ pub const Context = struct {
         return buffer[0..links.len];
     }
 
-    /// Asks for every cache line of a node's level-0 block (its count and links).
-    inline fn prefetchLevel0Links(ctx: *const Context, node: u32) void {
-        const stride = ctx.graph.level0Stride();
-        const start: [*]const u8 = @ptrCast(ctx.graph.level0.ptr + @as(usize, node) * stride);
-        var offset: usize = 0;
-        while (offset < stride * 4) : (offset += 64) @prefetch(start + offset, .{});
-        @prefetch(start + stride * 4 - 1, .{});
+    /// Asks for a node's level-0 block (its count and links): the first cache line, for a node
+    /// that may be expanded later, or every line, for the node expanded next.
+    inline fn prefetchLevel0Links(ctx: *const Context, node: u32, comptime lines: enum { first_line, whole }) void {
+        const stride_bytes = ctx.graph.level0Stride() * @sizeOf(u32);
+        const start: [*]const u8 = @ptrCast(ctx.graph.level0.ptr + @as(usize, node) * ctx.graph.level0Stride());
+        @prefetch(start, .{});
+        if (lines == .first_line) return;
+        var offset: usize = 64;
+        while (offset < stride_bytes) : (offset += 64) @prefetch(start + offset, .{});
+        @prefetch(start + stride_bytes - 1, .{});
     }
 
     /// Asks for a node's row ahead of its distance: every cache line of it, up to 8 (512 bytes;
@@ -145,7 +148,8 @@ pub fn searchLayer(ctx: *const Context, scratch: *Scratch, entries: []const Cand
         const current = candidates.pop() orelse break;
         if (current.distance > bound and (results.len >= ef or !narrowed)) break;
         // Two passes: first the unvisited neighbours, each row asked for as it is found, so that
-        // their cache misses overlap; then their distances, by which time the rows are arriving.
+        // their cache misses overlap; then their distances in one kernel call (Context.distancesTo),
+        // by which time the rows are arriving.
         var fresh: [links_buffer_len]u32 = undefined;
         var fresh_count: usize = 0;
         // The visited set in locals: its own stores cannot then make the loop reload them.
@@ -165,7 +169,7 @@ pub fn searchLayer(ctx: *const Context, scratch: *Scratch, entries: []const Cand
                 try scratch.candidateRoom(candidates.len);
                 candidates.items = scratch.candidates;
                 candidates.push(.{ .distance = distance, .node = neighbour });
-                if (level == 0) @prefetch(graph.level0.ptr + @as(usize, neighbour) * graph.level0Stride(), .{});
+                if (level == 0) ctx.prefetchLevel0Links(neighbour, .first_line);
                 if (filter.allows(graph, neighbour)) {
                     results.push(.{ .distance = distance, .node = neighbour });
                     if (results.len > ef) _ = results.pop();
@@ -174,7 +178,7 @@ pub fn searchLayer(ctx: *const Context, scratch: *Scratch, entries: []const Cand
             }
         }
         // The next node to expand is known now: ask for its links while the heaps settle.
-        if (level == 0 and candidates.len > 0) ctx.prefetchLevel0Links(candidates.top().node);
+        if (level == 0 and candidates.len > 0) ctx.prefetchLevel0Links(candidates.top().node, .whole);
     }
     return results;
 }
