@@ -56,6 +56,32 @@ test("free() refuses double, foreign and interior frees before changing anything
   assert.throws(() => pool.view(a + 1), code("INTERIOR_POINTER"));
 });
 
+test("free() checks each address exactly for odd and non-power-of-two slots, near and far from the pool", () => {
+  for (const [blockSize, align] of [[1000, 8], [4097, 1], [3000, 64], [64, 64]]) {
+    using pool = new Pool({ blockSize, align, capacity: 64 });
+    const slot = pool.slotSize;
+    const blocks = Array.from({ length: 64 }, () => pool.alloc());
+    const first = Math.min(...blocks);
+    for (const address of blocks) {
+      for (const delta of [-2, -1, 1, 2, slot - 1, 0.5]) {
+        // Before the first block is outside the pool; anywhere else here is inside a block.
+        const expected = address + delta < first ? "NOT_OWNED" : "INTERIOR_POINTER";
+        assert.throws(() => pool.free(address + delta), code(expected), `${blockSize}/${align} ${address} + ${delta}`);
+      }
+    }
+    // A whole number of slots away, but 2^32 blocks (or more) past the range or before it.
+    for (const blocksAway of [2 ** 32, 2 ** 32 + 5, 2 ** 31, -1, -(2 ** 32)]) {
+      const far = first + blocksAway * slot;
+      if (far >= 0 && far < 2 ** 53) assert.throws(() => pool.free(far), code("NOT_OWNED"));
+    }
+    assert.throws(() => pool.free(2 ** 53), code("NOT_OWNED"));
+    assert.equal(pool.stats().blocksLive, 64, "no refused free changed anything");
+    for (const address of blocks) pool.free(address);
+    assert.equal(pool.stats().blocksLive, 0);
+    for (const address of blocks) assert.throws(() => pool.free(address), code("DOUBLE_FREE"));
+  }
+});
+
 test("the pool grows by doubling up to maxBlocks, then is full", () => {
   using pool = new Pool({ blockSize: 64, capacity: 4, maxBlocks: 32 });
   const blocks = Array.from({ length: 32 }, () => pool.alloc());

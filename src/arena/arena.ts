@@ -16,6 +16,8 @@ import { freeOwned } from "../heap/buffer.ts";
 import { encodeOptions, type HugeMode } from "../heap/options.ts";
 import { mappingFor } from "../heap/views.ts";
 import { tagId } from "../profile/tags.ts";
+import { noteSample } from "../profile/hot_spots.ts";
+import { SAMPLE_FLAG, TIER_BITS } from "../heap/alloc.ts";
 
 /** Options of `new Arena()`. */
 export interface ArenaOptions {
@@ -147,8 +149,9 @@ export class Arena {
   #grow: boolean;
   #flags: number;
   #node: number;
-  /** The tag id the chunks count under (0: none). */
+  /** The tag id the chunks count under (0: none), and its name (for a sampled chunk). */
   #tagId: number;
+  #tag: string | undefined;
   #chunks: Chunk[] = [];
   #current = 0;
   /** The hot state of `alloc` (see {@linkcode Cursor}); not part of the API. */
@@ -182,6 +185,7 @@ export class Arena {
     this.#flags = flags;
     this.#node = node;
     this.#tagId = tagId(CREATE, options.tag);
+    this.#tag = options.tag;
     this.#enter(this.#mapChunk(this.#chunkSize), 0);
   }
 
@@ -278,7 +282,9 @@ export class Arena {
   #mapChunk(size: number): Chunk {
     const encoded = library().native.offheap_alloc_owned(size, CHUNK_ALIGN, this.#flags, this.#node, this.#tagId);
     if (encoded <= 0) throw nativeFailure("add an Arena chunk", encoded, `size ${size}`);
-    const address = encoded - (encoded & 3); // the low bits carry the tier
+    const low = encoded & (TIER_BITS | SAMPLE_FLAG); // the tier, and whether to sample this chunk
+    const address = encoded - low;
+    if (low & SAMPLE_FLAG) noteSample(size, this.#tag);
     const mapping = mappingFor(address, size, "add an Arena chunk");
     return { address, byteLength: size, buffer: mapping.buffer, bufferOffset: address - mapping.base };
   }

@@ -36,6 +36,8 @@ const bunFfiSpecifier = "bun:ffi";
 const bunFfi: BunFfi | undefined = isBun ? await import(bunFfiSpecifier) : undefined;
 
 let backend: (Backend & { path: string }) | undefined;
+/** What {@linkcode whenOpen} was asked to run once the library opens. */
+const openHooks: ((native: Backend["native"]) => void)[] = [];
 
 /** Options for {@linkcode loadLibrary}. */
 export interface LoadOptions {
@@ -224,7 +226,18 @@ function accept(opened: Backend, path: string): Backend & { path: string } {
     );
   }
   backend = { ...opened, path };
+  for (const hook of openHooks.splice(0)) hook(backend.native);
   return backend;
+}
+
+/**
+ * Runs `hook` with the library's functions once it is open: now if it is, else when it opens. Lets
+ * state set before the first allocation (the profiler's, from the environment, at import) reach the
+ * library without opening it early, so `loadLibrary({ path })` can still come first.
+ */
+export function whenOpen(hook: (native: Backend["native"]) => void): void {
+  if (backend) hook(backend.native);
+  else openHooks.push(hook);
 }
 
 /** The open library, opening it from the default places on first use. */

@@ -227,8 +227,10 @@ export const symbols = {
   offheap_pool_stats: { parameters: ["u32", "buffer", "u32"], result: "i32" },
 
   // --- Profiling: zig/src/abi/profile.zig. A tag is a u32 id (0: none) interned process-wide ---
-  /** (size: f64, alignment: u32, flags: u32, node: i32, tag: u32) -> f64 address + tier (low 2 bits), or a negative status */
+  /** (size: f64, alignment: u32, flags: u32, node: i32, tag: u32) -> f64 address + tier (low 2 bits) + sample flag (bit 2), or a negative status */
   offheap_alloc_owned: { parameters: ["f64", "u32", "u32", "i32", "u32"], result: "f64" },
+  /** (bytes: f64 >= 0) -> i32 status; arms this thread's sampler: the owned allocation that runs `bytes` down is flagged (bit 2); 0 disarms */
+  offheap_profile_countdown: { parameters: ["f64"], result: "i32" },
   /** (address: f64, size: f64, tag: u32) -> i32 tier freed, or a negative status; the size leaves the tag's counters */
   offheap_free_owned: { parameters: ["f64", "f64", "u32"], result: "i32" },
   /** (name: [*]u8 UTF-8, length: u32 1-64) -> i32 tag id (>= 1), or a negative status */

@@ -3,9 +3,11 @@
  * TypeError or RangeError naming it, not a native status), encodes the options, and wraps the
  * address in an {@linkcode OffheapBuffer}.
  *
- * One FFI crossing per call: `offheap_alloc_owned` allocates, counts the block under its tag and
- * returns the tier in the address's low bits (blocks are 16-aligned). A call without options takes
- * a short path that checks the size inline and nothing else (and, when sampling, counts down).
+ * One FFI crossing per call: `offheap_alloc_owned` allocates, counts the block under its tag, counts
+ * the thread's sampling countdown down, and returns the tier and the sample flag in the address's
+ * low bits (blocks are 16-aligned). A call without options takes a short path that checks the size
+ * inline and nothing else; with profiling on or off it tests the same flag, and only a flagged
+ * allocation takes a sample.
  *
  * @module
  */
@@ -14,32 +16,29 @@ import { nativeAllocOwned } from "../ffi/hot.ts";
 import { type OffheapBuffer, ownedBuffer } from "./buffer.ts";
 import { ALIGN_HUGE_MAX, type AllocOptions, checkAlign, encodeOptions } from "./options.ts";
 import { TIERS } from "./stats.ts";
-import { profiling } from "../profile/state.ts";
 import { noteSample } from "../profile/hot_spots.ts";
 import { tagId } from "../profile/tags.ts";
 
 /** Sizes the library can ever serve (zig/src/alloc/heap.zig `size_bytes_max`). */
 const SIZE_BYTES_MAX = 2 ** 46;
-const TIER_BITS = 3;
+/** An owned allocation's result: the tier in its low 2 bits, the sample flag in bit 2. */
+export const TIER_BITS = 3;
+/** Set when the thread's sampler asks for this allocation to be sampled (zig/src/profile/sampler.zig). */
+export const SAMPLE_FLAG = 4;
+const LOW_BITS = TIER_BITS | SAMPLE_FLAG;
 
 /** `heap.alloc`. */
 export function alloc(size: number, options?: AllocOptions): OffheapBuffer {
   if (options === undefined && typeof size === "number" && size >= 1 && size <= SIZE_BYTES_MAX) {
     const encoded = nativeAllocOwned(size, 0, 0, -1, 0);
     if (encoded > 0) {
-      const tier = encoded & TIER_BITS;
-      const buffer = ownedBuffer(encoded - tier, size, TIERS[tier], undefined, 0);
-      if (profiling.sampleBytes !== 0) countSample(size, undefined);
+      const low = encoded & LOW_BITS;
+      const buffer = ownedBuffer(encoded - low, size, TIERS[low & TIER_BITS], undefined, 0);
+      if (low > TIER_BITS) noteSample(size, undefined);
       return buffer;
     }
   }
   return allocChecked(size, options === undefined ? {} : options);
-}
-
-/** Counts `size` bytes down to the next sample, and takes it when the countdown runs out. */
-function countSample(size: number, tag: string | undefined): void {
-  profiling.countdown -= size;
-  if (profiling.countdown <= 0) noteSample(size, tag);
 }
 
 /** Every check, then the allocation, then (with profiling on) the sample. */
@@ -58,8 +57,8 @@ function allocChecked(size: number, options: AllocOptions): OffheapBuffer {
     if (statusName(encoded) === "INVALID_ALIGNMENT") checkAlign("allocate", options.align);
     throw nativeFailure("allocate", encoded, subject);
   }
-  const tier = encoded & TIER_BITS;
-  const buffer = ownedBuffer(encoded - tier, size, TIERS[tier], tag, id);
-  if (profiling.sampleBytes !== 0) countSample(size, tag);
+  const low = encoded & LOW_BITS;
+  const buffer = ownedBuffer(encoded - low, size, TIERS[low & TIER_BITS], tag, id);
+  if (low > TIER_BITS) noteSample(size, tag);
   return buffer;
 }

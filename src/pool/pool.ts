@@ -212,6 +212,8 @@ export class Pool {
   #slot: number;
   #base: number;
   #slotBytes: number;
+  /** `1 / slotBytes`: `free` multiplies by it (a division costs about 10 more cycles of latency). */
+  #slotInverse: number;
   #blockSize = 0;
   /** Blocks whose state bytes are viewed: maxBlocks, or 0 once freed (so every free fails fast). */
   #limit: number;
@@ -273,6 +275,7 @@ export class Pool {
     this.#slot = info[INFO.slot];
     this.#base = info[INFO.blocksBase];
     this.#slotBytes = info[INFO.slotBytes];
+    this.#slotInverse = 1 / this.#slotBytes;
     this.#limit = info[INFO.maxBlocks];
     const blocks = mappingFor(this.#base, info[INFO.rangeBytes], "create Pool");
     this.#blocks = blocks.buffer;
@@ -417,9 +420,12 @@ export class Pool {
    * ```
    */
   free(address?: number): void {
-    const position = ((address as number) - this.#base) / this.#slotBytes;
-    const index = position | 0;
-    if (index !== position || index >>> 0 >= this.#limit) return this.#freeSlow(address, arguments.length);
+    // The nearest block index, then an exact check that the address is that block's start: the
+    // product is within 2^-22 of the true quotient, and `index * slot` is exact below 2^53. A NaN,
+    // negative, interior or out-of-range address fails one of the two tests.
+    const offset = (address as number) - this.#base;
+    const index = (offset * this.#slotInverse + 0.5) | 0;
+    if (index * this.#slotBytes !== offset || index >>> 0 >= this.#limit) return this.#freeSlow(address, arguments.length);
     const states = this.#states;
     if (this.#shared) {
       const old = Atomics.compareExchange(states, index, LIVE, HELD);

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { nextCountdown, profiling, sampleWeight, uniform } from "./state.ts";
+import { armNextSample, profiling, sampleWeight, uniform } from "./state.ts";
 import { captureStack, siteOf } from "./sites.ts";
 
 /** One allocation site, as the samples estimate it. */
@@ -53,11 +53,15 @@ interface PendingSample {
 const spots = new Map<string, HotSpot>();
 const pending: PendingSample[] = [];
 
-/** Records a sampled allocation of `size` bytes and draws the next countdown. */
+/**
+ * Records an allocation of `size` bytes the native sampler flagged, and arms it with the next
+ * countdown. A flag that comes back after this thread stopped sampling (none should) is dropped.
+ */
 export function noteSample(size: number, tag: string | undefined): void {
+  if (profiling.sampleBytes === 0) return;
   pending.push({ captured: captureStack(), size, weight: sampleWeight(size), tag });
   if (pending.length >= PENDING_MAX) thinPending();
-  profiling.countdown = nextCountdown();
+  armNextSample();
 }
 
 /** Keeps each waiting sample with probability 1/2, at twice its weight. */

@@ -1,30 +1,32 @@
 /**
- * What profiling is doing now, read by the allocation paths: one object whose `sampleBytes` (in
- * `heap.alloc()`) and `stacks` (in the buffer's constructor) are the only things checked when
- * profiling is off. `profile.start()` fills it in.
+ * What profiling is doing now: one object whose `stacks` the buffer's constructor checks, and
+ * whose `sampleBytes` says whether this thread samples. `profile.start()` fills it in.
+ *
  * Sampling draws byte countdowns from an exponential distribution (as tcmalloc's heap profiler
  * does), so each allocation of `size` bytes is sampled with probability `1 - exp(-size / mean)`
- * whatever the pattern of sizes, from a seeded generator so runs repeat.
+ * whatever the pattern of sizes, from a seeded generator so runs repeat. The countdown itself runs
+ * in the library (zig/src/profile/sampler.zig, one per thread): every owned allocation counts it
+ * down in the call it already makes, and the one that runs it out comes back flagged, so the
+ * allocation path tests the same bit with sampling on or off. The sample then arms the next draw.
  *
  * @module
  */
+import { whenOpen } from "../ffi/load.ts";
 
-/** The profiler's switches and the sampler's state. */
+/** The profiler's switches. */
 export interface ProfilingState {
   /** Each tracked allocation records its site and time. */
   stacks: boolean;
   /** Mean bytes between samples; 0 when sampling is off. */
   sampleBytes: number;
-  /** Bytes left before the next sample. */
-  countdown: number;
 }
 
 /** The one state object (per JS thread). */
-export const profiling: ProfilingState = { stacks: false, sampleBytes: 0, countdown: 0.5 };
+export const profiling: ProfilingState = { stacks: false, sampleBytes: 0 };
 
 /**
  * The generator's state (xorshift32, never 0), kept out of {@linkcode profiling}: its values above
- * 2^31 would change that object's field representation, which the allocation path would pay for.
+ * 2^31 would change that object's field representation, which the buffer's constructor would pay for.
  */
 const seedState = new Uint32Array([1]);
 
@@ -39,8 +41,20 @@ export function uniform(): number {
 }
 
 /** The next countdown: exponential with mean `sampleBytes`. */
-export function nextCountdown(): number {
+function nextCountdown(): number {
   return -Math.log(uniform()) * profiling.sampleBytes;
+}
+
+/**
+ * Arms this thread's native sampler with the next countdown (or disarms it when sampling is off):
+ * after `configure` and after each sample. Before the library is open, it is armed as it opens.
+ */
+export function armNextSample(): void {
+  const countdown = profiling.sampleBytes > 0 ? nextCountdown() : 0;
+  whenOpen((native) => {
+    const status = native.offheap_profile_countdown(countdown);
+    if (status !== 0) throw new RangeError(`Cannot arm the sampler: countdown ${countdown} (status ${status})`);
+  });
 }
 
 /**
@@ -65,7 +79,7 @@ export function configure(stacks: boolean, sampleBytes: number, seed: number): v
   profiling.stacks = stacks;
   profiling.sampleBytes = sampleBytes;
   seedState[0] = seed >>> 0 || 1;
-  profiling.countdown = sampleBytes > 0 ? nextCountdown() : 0.5; // a double field from the start
+  armNextSample();
 }
 
 /** `OFFHEAP_PROFILE`: a comma list of `stacks` (track every buffer's site) and `sample` (hot spots). */

@@ -7,7 +7,7 @@
 //!   pool/     fixed-size block pools: the shared free stack, block states, chunks that grow and decay
 //!   stats/    the counters, their one declared field list, and resident bytes
 //!   index/    the approximate vector index (HNSW): graph, beam search, insertion, filters, files
-//!   profile/  allocation tags: interned names and their live, peak and total counters
+//!   profile/  allocation tags: interned names and their live, peak and total counters; the sampler
 //!   os/       every system call, behind one contract (Linux, macOS, Windows)
 //!   support/  the status codes, a spin lock and the handle registry, used by every layer
 //!   config.zig  the options table
@@ -84,6 +84,7 @@ test {
     _ = @import("simd/accuracy_test.zig");
     _ = @import("simd/topk.zig");
     _ = @import("profile/tags.zig");
+    _ = @import("profile/sampler.zig");
     _ = @import("profile/fields.zig");
     _ = @import("index/memory.zig");
     _ = @import("index/space.zig");

@@ -2,8 +2,12 @@
 //! the tier and counts the block under its tag), its free, and the tag table (profile/tags.zig).
 //!
 //!   offheap_alloc_owned(size: f64, alignment: u32, flags: u32, node: i32, tag: u32) f64
-//!       address + tier (addresses are 16-aligned, so the low 2 bits carry the tier), or status;
-//!       flags and node as offheap_alloc_ex; tag 0 for none, else an id from offheap_tag_intern
+//!       address + tier + sample flag (addresses are 16-aligned: the low 2 bits carry the tier, bit
+//!       2 says "sample this allocation", see profile/sampler.zig), or status; flags and node as
+//!       offheap_alloc_ex; tag 0 for none, else an id from offheap_tag_intern
+//!   offheap_profile_countdown(bytes: f64) i32
+//!       status; arms this thread's sampler: the owned allocation that takes `bytes` to zero or
+//!       below is flagged (and disarms it); 0 disarms it
 //!   offheap_free_owned(address: f64, size: f64, tag: u32) i32
 //!       tier freed, or status; a tagged block's `size` bytes leave its tag's counters
 //!   offheap_tag_intern(name: [*]const u8, length: u32) i32   tag id (>= 1), or status
@@ -22,6 +26,7 @@ const lookup = @import("../alloc/lookup.zig");
 const size_class = @import("../alloc/size_class.zig");
 const tags = @import("../profile/tags.zig");
 const fields = @import("../profile/fields.zig");
+const sampler = @import("../profile/sampler.zig");
 const status = @import("../support/status.zig");
 /// A name one byte longer than any tag may be (tests).
 const long_name: [65]u8 = @splat('x');
@@ -29,10 +34,14 @@ const Error = status.Error;
 
 const fast_size_max: f64 = @floatFromInt(size_class.medium_bytes_max);
 const tier_bits_mask: usize = 3;
+/// Set in an owned allocation's result when the sampler asks for this allocation to be sampled.
+const sample_flag: usize = 4;
 
 comptime {
-    // The tier rides in the low bits of every address: each block is at least this aligned.
-    assert(heap.alignment_default_bytes > tier_bits_mask);
+    // The tier and the sample flag ride in the low bits of every address: each block is at least
+    // this aligned.
+    assert(heap.alignment_default_bytes > tier_bits_mask | sample_flag);
+    assert(sample_flag & tier_bits_mask == 0);
     assert(std.enums.values(heap.Tier).len <= tier_bits_mask + 1);
 }
 
@@ -41,10 +50,13 @@ fn tagArgument(tag: u32) Error!u32 {
     return tag;
 }
 
-fn ownedResult(address: usize, tier: heap.Tier) f64 {
-    assert(address & tier_bits_mask == 0);
+/// The result of an owned allocation of `size_bytes`: the address, its tier, and the sample flag
+/// when this allocation runs the thread's sampler down.
+fn ownedResult(address: usize, tier: heap.Tier, size_bytes: u64) f64 {
+    assert(address & (tier_bits_mask | sample_flag) == 0);
     assert(address < 1 << 53);
-    return @floatFromInt(@as(i64, @intCast(address | @backingInt(tier))));
+    const flag: usize = if (sampler.due(size_bytes)) sample_flag else 0;
+    return @floatFromInt(@as(i64, @intCast(address | flag | @backingInt(tier))));
 }
 
 pub export fn offheap_alloc_owned(size: f64, alignment: u32, flags: u32, node: i32, tag: u32) f64 {
@@ -58,7 +70,7 @@ pub export fn offheap_alloc_owned(size: f64, alignment: u32, flags: u32, node: i
             if (tier == .small or tier == .medium) {
                 if (heap.allocFast(size_bytes)) |address| {
                     tags.add(tag_id, size_bytes, 1);
-                    return ownedResult(address, tier);
+                    return ownedResult(address, tier, size_bytes);
                 }
             }
         }
@@ -75,7 +87,7 @@ fn allocOwnedGeneral(size: f64, alignment: u32, flags: u32, node: i32, tag_id: u
         return args.failure(err);
     };
     tags.add(tag_id, size_bytes, 1);
-    return ownedResult(address, tier);
+    return ownedResult(address, tier, size_bytes);
 }
 
 pub export fn offheap_free_owned(address: f64, size: f64, tag: u32) i32 {
@@ -85,6 +97,15 @@ pub export fn offheap_free_owned(address: f64, size: f64, tag: u32) i32 {
     const tier = heap.freeFast(checked) orelse (heap.free(checked) catch |err| return status.code(err));
     tags.remove(tag_id, size_bytes, 1);
     return @backingInt(tier);
+}
+
+pub export fn offheap_profile_countdown(bytes: f64) i32 {
+    if (!(bytes >= 0) or bytes > @as(f64, @floatFromInt(sampler.countdown_bytes_max))) {
+        return status.code(error.InvalidArgument);
+    }
+    // A fractional draw rounds up: a countdown of 0.5 bytes still waits for one allocation.
+    sampler.arm(@intFromFloat(@ceil(bytes)));
+    return 0;
 }
 
 pub export fn offheap_tag_intern(name: ?[*]const u8, length: u32) i32 {
@@ -190,4 +211,55 @@ test "adjusting a tag by hand balances, and mixed signs are refused" {
     var name_out: [64]u8 = undefined;
     try std.testing.expectEqual(@as(i32, name.len), offheap_tag_name(id, &name_out, name_out.len));
     try std.testing.expectEqualStrings(name, name_out[0..name.len]);
+}
+
+fn sampledResult(result: f64) bool {
+    const value: u64 = @intFromFloat(result);
+    return value & sample_flag != 0;
+}
+
+fn freeOwnedResult(result: f64, size: f64) !void {
+    const value: u64 = @intFromFloat(result);
+    const address: f64 = @floatFromInt(value & ~(tier_bits_mask | sample_flag));
+    try std.testing.expect(offheap_free_owned(address, size, 0) >= 0);
+}
+
+test "the owned allocation that runs the armed countdown down is flagged, once, small or mapped" {
+    try std.testing.expectEqual(@as(i32, 0), offheap_profile_countdown(1000));
+    var flagged: [4]bool = undefined;
+    for (&flagged, [_]f64{ 400, 500, 100, 64 }) |*sampled, size| {
+        const result = offheap_alloc_owned(size, 0, 0, -1, 0);
+        sampled.* = sampledResult(result);
+        try std.testing.expectEqual(@as(u2, @backingInt(heap.Tier.small)), tierOfResult(result));
+        try freeOwnedResult(result, size);
+    }
+    // 400 + 500 leaves 100: the third allocation (100 bytes) reaches zero; then it is disarmed.
+    try std.testing.expectEqual([4]bool{ false, false, true, false }, flagged);
+    try std.testing.expectEqual(@as(i32, 0), offheap_profile_countdown(0.5)); // rounds up to 1 byte
+    const mapped = offheap_alloc_owned(100_000, 64, 0, -1, 0);
+    try std.testing.expect(sampledResult(mapped));
+    try std.testing.expectEqual(@as(u2, @backingInt(heap.Tier.mapped)), tierOfResult(mapped));
+    try freeOwnedResult(mapped, 100_000);
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_profile_countdown(-1));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_profile_countdown(std.math.nan(f64)));
+    try std.testing.expectEqual(status.code(error.InvalidArgument), offheap_profile_countdown(std.math.inf(f64)));
+}
+
+test "with the countdown re-armed after each sample, samples come at the armed rate" {
+    // Every sample re-arms with 64 KiB: 4 MiB of 1 KiB allocations take exactly 64 samples.
+    try std.testing.expectEqual(@as(i32, 0), offheap_profile_countdown(64 * 1024));
+    var samples: u32 = 0;
+    for (0..4096) |_| {
+        const result = offheap_alloc_owned(1024, 0, 0, -1, 0);
+        try freeOwnedResult(result, 1024);
+        if (sampledResult(result)) {
+            samples += 1;
+            try std.testing.expectEqual(@as(i32, 0), offheap_profile_countdown(64 * 1024));
+        }
+    }
+    try std.testing.expectEqual(@as(u32, 64), samples);
+    try std.testing.expectEqual(@as(i32, 0), offheap_profile_countdown(0));
+    const quiet = offheap_alloc_owned(1 << 20, 0, 0, -1, 0);
+    try std.testing.expect(!sampledResult(quiet));
+    try freeOwnedResult(quiet, 1 << 20);
 }

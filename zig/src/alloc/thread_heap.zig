@@ -236,7 +236,8 @@ fn poison(page: *const Page, address: usize) void {
 }
 
 /// The calling thread's heap. `threadlocal` in a shared library uses the dynamic TLS model.
-/// The calling thread's heap: the one thread-local of the library (set by heap_registry.zig).
+/// The calling thread's heap (set by heap_registry.zig); the only other thread-local is the
+/// allocation sampler's countdown (profile/sampler.zig).
 pub threadlocal var current: ?*ThreadHeap = null;
 
 pub inline fn get() os.MapError!*ThreadHeap {
