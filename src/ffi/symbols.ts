@@ -21,7 +21,7 @@ export interface SymbolSpec {
 }
 
 /** The ABI version this facade was written against; the library must report the same. */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 /** Every native symbol of liboffheap. */
 export const symbols = {
