@@ -1,7 +1,7 @@
 /**
  * Starts the HNSW peers (hnswlib-node, usearch) on a data set, each in a Bun process of its own
  * (bench/index/peer_child.ts), as contenders of the suite's interleaved recall/QPS sweep. Their
- * builds happen once per bench run: bench/run.sh names the run in OFFHEAP_BENCH_RUN, the first
+ * builds (and offheap's: {@linkcode runIndexPath}) happen once per bench run: bench/run.sh names the run in OFFHEAP_BENCH_RUN, the first
  * runtime's peers save their indexes and build facts in bench/.data/peers/, and the second
  * runtime's peers open those (what earlier runs left there is removed). Without OFFHEAP_BENCH_RUN
  * (the runner started alone) they build into a temporary folder every time.
@@ -43,6 +43,18 @@ function indexFolder(): { folder: string; prefix: string; temporary: boolean } {
   mkdirSync(folder, { recursive: true });
   for (const name of readdirSync(folder)) if (!name.startsWith(`${run}-`)) rmSync(`${folder}/${name}`, { force: true });
   return { folder, prefix: `${run}-`, temporary: false };
+}
+
+/**
+ * Where this bench run keeps a library's saved index of `spec` across its runtimes, and whether the
+ * first runtime already left it (with its facts in `<path>.json`); undefined when the runner
+ * started alone (no OFFHEAP_BENCH_RUN), so every runtime builds for itself.
+ */
+export function runIndexPath(library: string, spec: DatasetSpec): { path: string; reused: boolean } | undefined {
+  if (!environmentVariable("OFFHEAP_BENCH_RUN")) return undefined;
+  const { folder, prefix } = indexFolder();
+  const path = `${folder}/${prefix}${library}-${datasetKey(spec)}.index`;
+  return { path, reused: existsSync(path) && existsSync(`${path}.json`) };
 }
 
 /**
