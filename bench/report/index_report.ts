@@ -220,7 +220,8 @@ export function indexSection(runs: RunResult[]): string[] {
     out.push(`### ${runtimeLabel(run.runtime, run.runtimeVersion)}: HNSW comparison`, "");
     out.push(
       "One query per call on one thread, k=10, cosine, M=16, efConstruction=200 for every library. offheap runs in " +
-        "this runtime; the peers in Bun processes of their own, built once per bench run, and every library's " +
+        "this runtime; the peers in Bun processes of their own; every library's index is built once per bench run " +
+        "(the second runtime loads the first one's and reports its build times), and every library's " +
         "timed passes take turns at each ef, so all are timed under the same load. Resident: what a load of the " +
         "saved index adds to a fresh Bun process's resident set, measured alike for every library (a second load, " +
         "after a first has paid each library's once-per-process setup: bench/index/resident_child.ts); it counts " +
