@@ -19,7 +19,14 @@ async function startWorkers(offheap: Offheap, index: VectorIndexLike, data: Data
   const path = offheap.loadLibrary().path;
   const descriptor = index.share!();
   const workers = Array.from({ length: count }, () => new BenchWorker<IndexRequest>(WORKER_URL));
-  await Promise.all(workers.map((worker) => worker.request({ op: "init", path, descriptor, spec: data.spec })));
+  try {
+    await Promise.all(workers.map((worker) => worker.request({ op: "init", path, descriptor, spec: data.spec })));
+  } catch (error) {
+    // A Worker that failed to start (or whose sibling did) would keep the process alive after the
+    // suite reports the failure: end them all.
+    for (const worker of workers) worker.terminate();
+    throw error;
+  }
   return workers;
 }
 
