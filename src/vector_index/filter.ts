@@ -17,7 +17,7 @@
  * @module
  */
 import { kindOf } from "../vectors/checks.ts";
-import { ID_MAX } from "./options.ts";
+import { expectId } from "./options.ts";
 
 /** A search filter: the ids a search may return, or the labels it may return. */
 export type IndexFilter = readonly number[] | ReadonlySet<number> | Float64Array | Uint8Array | LabelFilter;
@@ -60,15 +60,6 @@ function encodeLabels(action: string, labels: unknown): EncodedFilter {
 }
 
 const NO_FILTER: EncodedFilter = { kind: 0, data: null, length: 0 };
-
-function expectId(action: string, name: string, value: unknown): void {
-  if (typeof value !== "number") {
-    throw new TypeError(`Cannot ${action}: ${name} must be a number, got ${kindOf(value)}`);
-  }
-  if (!Number.isInteger(value) || value < 0 || value > ID_MAX) {
-    throw new RangeError(`Cannot ${action}: ${name} must be an integer from 0 to 2^53, got ${value}`);
-  }
-}
 
 /** Checks and encodes `filter` (undefined: none). */
 export function encodeFilter(action: string, filter: unknown): EncodedFilter {

@@ -7,7 +7,7 @@
 import { describe } from "../errors.ts";
 import type { HugeMode } from "../heap/options.ts";
 import { BINARY, type ElementType, elementTypeCode, F32, I8, type Metric, METRICS } from "../vectors/elements.ts";
-import { expectDim, expectIntegerIn } from "../vectors/checks.ts";
+import { expectDim, expectIntegerIn, kindOf } from "../vectors/checks.ts";
 import { expectScale } from "../vectors/quantize.ts";
 import type { IndexFilter } from "./filter.ts";
 
@@ -138,6 +138,15 @@ export const STAT_FIELDS = [
 
 /** The largest id: every non-negative integer up to 2^53 is exact in a JS number. */
 export const ID_MAX = 2 ** 53;
+
+/** `id` itself, once it is an integer from 0 to {@linkcode ID_MAX}; else a TypeError or RangeError naming it. */
+export function expectId(action: string, name: string, id: unknown): number {
+  if (typeof id !== "number") throw new TypeError(`Cannot ${action}: ${name} must be a number, got ${kindOf(id)}`);
+  if (!Number.isInteger(id) || id < 0 || id > ID_MAX) {
+    throw new RangeError(`Cannot ${action}: ${name} must be an integer from 0 to 2^53, got ${describe(id)}`);
+  }
+  return id;
+}
 
 /** What the options decode to: the native create call's arguments. */
 export interface IndexShape {

@@ -18,7 +18,7 @@ import { firstNonFinite } from "../vectors/quantize.ts";
 import {
   type AddBatchOptions,
   type AddOptions,
-  ID_MAX,
+  expectId,
   type IndexSearchOptions,
   type IndexSearchResult,
   indexShapeOf,
@@ -34,14 +34,6 @@ import { INDEX_DESCRIPTOR_KIND, indexDescriptorHandle, type VectorIndexDescripto
 /** Marks a constructor call that adopts an opened handle instead of creating an index. */
 const ADOPT: unique symbol = Symbol("adopt");
 type Adopted = { [ADOPT]: number };
-
-function expectId(action: string, name: string, id: unknown): number {
-  if (typeof id !== "number") throw new TypeError(`Cannot ${action}: ${name} must be a number, got ${kindOf(id)}`);
-  if (!Number.isInteger(id) || id < 0 || id > ID_MAX) {
-    throw new RangeError(`Cannot ${action}: ${name} must be an integer from 0 to 2^53, got ${describe(id)}`);
-  }
-  return id;
-}
 
 /**
  * Approximate nearest-neighbour search over vectors held off-heap (HNSW).
