@@ -31,7 +31,7 @@
  * @module
  */
 import { do_not_optimize } from "mitata";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { loadOffheap, type Offheap } from "../lib/offheap.ts";
 import { type Case, OFFHEAP, type Subject, type Suite, type SuiteContext } from "../lib/suite.ts";
@@ -116,31 +116,27 @@ const BUILD_FACTS = [`build ms 1 thread ${OFFHEAP}`, `build ms 2 threads ${OFFHE
  * offheap's index of `data`, built once per bench run like the peers' (bench/index/peers.ts
  * `runIndexPath`): the first runtime builds (`buildOffheap`) and saves it with its build facts;
  * the second loads that file and reports the same builds, which are native work whichever runtime
- * calls them.
+ * calls them. `savedPath` is that file, undefined when the runner started alone.
  */
 function offheapIndex(
   VectorIndex: VectorIndexClass,
   data: Dataset,
   facts: Record<string, string | number>,
   context: SuiteContext,
-): VectorIndexLike {
+): { index: VectorIndexLike; savedPath?: string } {
   const saved = runIndexPath(OFFHEAP, data.spec);
   if (saved?.reused && VectorIndex.open) {
     Object.assign(facts, JSON.parse(readFileSync(`${saved.path}.json`, "utf8")));
     const index = VectorIndex.open(saved.path, { mode: "load" });
     facts[`bytes per vector ${OFFHEAP}`] = index.stats().memoryBytes / data.rows;
     context.note(`index: offheap's ${data.label} index was built by this bench run's first runtime and loaded here`);
-    return index;
+    return { index, savedPath: saved.path };
   }
   const index = buildOffheap(VectorIndex, data, facts);
-  if (saved && index.save) {
-    index.save(saved.path);
-    writeFileSync(
-      `${saved.path}.json`,
-      JSON.stringify(Object.fromEntries(BUILD_FACTS.map((key) => [key, facts[key]]))),
-    );
-  }
-  return index;
+  if (!saved || !index.save) return { index };
+  index.save(saved.path);
+  writeFileSync(`${saved.path}.json`, JSON.stringify(Object.fromEntries(BUILD_FACTS.map((key) => [key, facts[key]]))));
+  return { index, savedPath: saved.path };
 }
 
 /**
@@ -201,7 +197,8 @@ async function buildFixture(
   const quick = context.quick;
   const fixture: Fixture = { data, store, ef: INDEX_PARAMETERS.efSearch };
   const VectorIndex = vectorIndexClass(offheap);
-  const index = typeof VectorIndex === "string" ? undefined : offheapIndex(VectorIndex, data, facts, context);
+  const built = typeof VectorIndex === "string" ? undefined : offheapIndex(VectorIndex, data, facts, context);
+  const index = built?.index;
   // The peers build (or open) after offheap's build, so no build competes with another's.
   const peers = quick ? { sessions: [], close() {} } : await startPeers(spec, context.note);
   try {
@@ -226,18 +223,16 @@ async function buildFixture(
     context.note(`index: offheap never reaches recall ${TARGET_RECALL} on ${data.label}`);
   }
   if (index.save && VectorIndex.open) {
-    fixture.savedPath = `${scratchFolder()}/${data.label.replace(/[^a-z0-9]+/gi, "-")}.index`;
-    index.save(fixture.savedPath);
+    // The file this bench run's runtimes share, when there is one (its resident memory is then
+    // measured once); else a copy saved here.
+    fixture.savedPath = built?.savedPath;
+    if (fixture.savedPath === undefined) {
+      fixture.savedPath = `${scratchFolder()}/${data.label.replace(/[^a-z0-9]+/gi, "-")}.index`;
+      index.save(fixture.savedPath);
+    }
     facts[`file bytes per vector ${OFFHEAP}`] = statSync(fixture.savedPath).size / data.rows;
     if (!quick) {
-      // The file this bench run's runtimes share, when there is one: measured once.
-      const source = runIndexPath(OFFHEAP, spec)?.path ?? fixture.savedPath;
-      const bytes = await residentBytes(
-        OFFHEAP,
-        existsSync(source) ? source : fixture.savedPath,
-        data.dim,
-        context.note,
-      );
+      const bytes = await residentBytes(OFFHEAP, fixture.savedPath, data.dim, context.note);
       if (bytes !== undefined) facts[`resident bytes per vector ${OFFHEAP}`] = bytes / data.rows;
     }
   } else context.note(`index: offheap's VectorIndex has no save/open yet, so the open cases are skipped`);
