@@ -18,7 +18,10 @@
  *   of existing keys (`get`, `getInto`), of absent keys (`miss`), or of overwrites of existing keys
  *   with one of two values made beforehand (`set`); keys come in a seeded random order;
  * - `{ op: "chase" }` (the empty contender): the nanoseconds of one dependent read from memory that
- *   is in no CPU cache, over 256 MiB (memory_latency.ts): the floor under a lookup at 1M entries.
+ *   is in no CPU cache, over 256 MiB (memory_latency.ts);
+ * - `{ op: "floor" }` (the empty contender): the nanoseconds of one step of the lookup floor
+ *   (memory_latency.ts): a random line of an index the size of a 1M-entry cache's, then every line
+ *   of the 1 KiB entry it names, the memory work under a `getInto` hit at 1M entries.
  *
  * Each operation's loop is compiled separately (`new Function`), so each call site sees one method
  * of one class (DESIGN.md §3), and the loop calls the store's own method, with no wrapper between.
@@ -26,9 +29,9 @@
  * @module
  */
 import process from "node:process";
-import { loadOffheap } from "../lib/offheap.ts";
+import { loadOffheap, type Offheap } from "../lib/offheap.ts";
 import { serveRequests } from "../lib/child.ts";
-import { buildChase, type Chase, chaseNs } from "./memory_latency.ts";
+import { buildChase, buildLookupFloor, chaseNs, lookupFloorNs } from "./memory_latency.ts";
 import { collectGarbage, scriptArguments } from "../../test/workers/runtime.ts";
 import {
   type CacheClass,
@@ -158,6 +161,26 @@ function latency(op: string): number {
 }
 
 /**
+ * A floor's sampler: the floor is built in offheap's memory when first asked for and walked once
+ * untimed (the loop gets compiled), then each call times one walk.
+ */
+function floorSampler<Built>(
+  build: (offheap: Offheap) => Built,
+  walk: (built: Built) => number,
+): () => Promise<number> {
+  let built: Built | undefined;
+  return async () => {
+    if (built === undefined) {
+      const loaded = await loadOffheap();
+      if (typeof loaded === "string") throw new Error(loaded);
+      built = build(loaded);
+      walk(built);
+    }
+    return walk(built);
+  };
+}
+
+/**
  * The chase block: 8× the CPU's last-level cache (32 MiB here), so no read finds its line cached,
  * and 128 hugepages, which the TLB holds (as it holds a 1M-entry cache's 2 MiB chunks), so no read
  * pays a page walk the cache's lookups do not.
@@ -165,17 +188,21 @@ function latency(op: string): number {
 const CHASE_BYTES = 256 << 20;
 /** Dependent reads per sample. */
 const CHASE_READS = 1 << 14;
-let chase: Chase | undefined;
+const chaseSample = floorSampler(
+  (loaded) => buildChase(loaded, CHASE_BYTES),
+  (chase) => chaseNs(chase, CHASE_READS, nowNs),
+);
 
-async function chaseSample(): Promise<number> {
-  if (!chase) {
-    const loaded = await loadOffheap();
-    if (typeof loaded === "string") throw new Error(loaded);
-    chase = buildChase(loaded, CHASE_BYTES);
-    chaseNs(chase, CHASE_READS, nowNs); // warm-up: the loop gets compiled
-  }
-  return chaseNs(chase, CHASE_READS, nowNs);
-}
+/** The lookup floor's index: the size of a 1M-entry cache's (131072 lines of 12 slots, ≤ 3/4 full). */
+const FLOOR_INDEX_BYTES = 8 << 20;
+/** Its entries: 256 MiB, twice as many slots as index lines, 8× the last-level cache. */
+const FLOOR_ENTRIES_BYTES = 256 << 20;
+/** Index-then-entry steps per sample. */
+const FLOOR_STEPS = 1 << 13;
+const floorSample = floorSampler(
+  (loaded) => buildLookupFloor(loaded, FLOOR_INDEX_BYTES, FLOOR_ENTRIES_BYTES, valueBytes),
+  (floor) => lookupFloorNs(floor, FLOOR_STEPS, nowNs),
+);
 
 function allocationLoop(count: number): number {
   const kept: { a: number }[] = [];
@@ -198,6 +225,8 @@ serveRequests(facts, (request) => {
     }
     case "chase":
       return chaseSample().then((ns) => ({ ns }));
+    case "floor":
+      return floorSample().then((ns) => ({ ns }));
     default:
       if (!store) throw new Error(`${contender} holds no cache to ${request.op}`);
       return { ns: latency(String(request.op)) };

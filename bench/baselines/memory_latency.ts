@@ -30,20 +30,25 @@ export interface Chase {
   free(): void;
 }
 
+/** 0..count−1 in the order of one random cycle through all of them (Sattolo's shuffle). */
+function cycleOrder(count: number, next: () => number): Uint32Array {
+  const order = new Uint32Array(count);
+  for (let item = 0; item < count; item++) order[item] = item;
+  for (let last = count - 1; last > 0; last--) {
+    const pick = Math.floor(next() * last); // strictly below `last`: one cycle through every item
+    const kept = order[last];
+    order[last] = order[pick];
+    order[pick] = kept;
+  }
+  return order;
+}
+
 /** Links every line of a `bytes` block into one random cycle (Sattolo's shuffle). */
 export function buildChase(offheap: Offheap, bytes: number, seed = 7): Chase {
   const buffer = offheap.heap.alloc(bytes, { align: 4096 });
   const words = buffer.u32();
   const lines = bytes / LINE_BYTES;
-  const order = new Uint32Array(lines);
-  for (let line = 0; line < lines; line++) order[line] = line;
-  const next = random(seed);
-  for (let last = lines - 1; last > 0; last--) {
-    const pick = Math.floor(next() * last); // strictly below `last`: one cycle through every line
-    const kept = order[last];
-    order[last] = order[pick];
-    order[pick] = kept;
-  }
+  const order = cycleOrder(lines, random(seed));
   for (let step = 0; step < lines; step++) {
     words[order[step] * WORDS_PER_LINE] = order[(step + 1) % lines];
   }
@@ -58,5 +63,89 @@ export function chaseNs(chase: Chase, reads: number, nowNs: () => number): numbe
   for (let read = 0; read < reads; read++) line = words[line * WORDS_PER_LINE];
   const ns = (nowNs() - started) / reads;
   chase.position = line;
+  return ns;
+}
+
+/** The name of the subject that times the lookup floor, in the cache suite and its findings. */
+export const LOOKUP_FLOOR = "index + entry read";
+
+/**
+ * The memory work a `getInto` hit cannot avoid, without the code around it: read one line of an
+ * index, which names an entry, then read every line of that entry. A walk over two blocks of
+ * offheap's memory (transparent hugepages): `index` has one 64-byte line per slot, whose first word
+ * names an entry; `entries` holds entries of `entryBytes`, whose first word names the next index
+ * line and whose other line-starting words are 0. A step sums the first word of every line of its
+ * entry to find the next index line, so it reads them all (their misses overlap, as the lines of a
+ * lookup's prefetched slot do) and the next step depends on every one of them.
+ */
+export interface LookupFloor {
+  index: Uint32Array;
+  entries: Uint32Array;
+  /** 32-bit words per entry. */
+  entryWords: number;
+  line: number;
+  free(): void;
+}
+
+/**
+ * Links every line of an `indexBytes` index into one random cycle through distinct random entries
+ * of an `entriesBytes` block (which must hold at least one entry per index line).
+ */
+export function buildLookupFloor(
+  offheap: Offheap,
+  indexBytes: number,
+  entriesBytes: number,
+  entryBytes: number,
+  seed = 11,
+): LookupFloor {
+  const lines = indexBytes / LINE_BYTES;
+  const slots = entriesBytes / entryBytes;
+  if (!Number.isInteger(lines) || !Number.isInteger(slots) || entryBytes % LINE_BYTES !== 0 || slots < lines) {
+    throw new RangeError(`lookup floor: ${indexBytes} B of index lines need as many ${entryBytes} B entries`);
+  }
+  const indexBuffer = offheap.heap.alloc(indexBytes, { align: 4096 });
+  const entriesBuffer = offheap.heap.alloc(entriesBytes, { align: 4096, zero: true });
+  const index = indexBuffer.u32();
+  const entries = entriesBuffer.u32();
+  const entryWords = entryBytes / 4;
+  const next = random(seed);
+  const order = cycleOrder(lines, next);
+  const slotOrder = new Uint32Array(slots);
+  for (let slot = 0; slot < slots; slot++) slotOrder[slot] = slot;
+  for (let last = slots - 1; last > 0; last--) { // Fisher-Yates: the first `lines` are distinct and random
+    const pick = Math.floor(next() * (last + 1));
+    const kept = slotOrder[last];
+    slotOrder[last] = slotOrder[pick];
+    slotOrder[pick] = kept;
+  }
+  for (let step = 0; step < lines; step++) {
+    index[order[step] * WORDS_PER_LINE] = slotOrder[step];
+    entries[slotOrder[step] * entryWords] = order[(step + 1) % lines];
+  }
+  return {
+    index,
+    entries,
+    entryWords,
+    line: order[0],
+    free: () => {
+      indexBuffer.free();
+      entriesBuffer.free();
+    },
+  };
+}
+
+/** Nanoseconds per step over `steps` index-then-entry steps, walking on from where the last walk stopped. */
+export function lookupFloorNs(floor: LookupFloor, steps: number, nowNs: () => number): number {
+  const { index, entries, entryWords } = floor;
+  let line = floor.line;
+  const started = nowNs();
+  for (let step = 0; step < steps; step++) {
+    const base = index[line * WORDS_PER_LINE] * entryWords;
+    let sum = 0;
+    for (let word = 0; word < entryWords; word += WORDS_PER_LINE) sum += entries[base + word];
+    line = sum;
+  }
+  const ns = (nowNs() - started) / steps;
+  floor.line = line;
   return ns;
 }
