@@ -357,6 +357,7 @@ test("free() is idempotent, `using` frees, and every method after free() is USE_
     ["getString", () => cache.getString("k")],
     ["getJSON", () => cache.getJSON("k")],
     ["getInto", () => cache.getInto("k", new Uint8Array(4))],
+    ["getManyInto", () => cache.getManyInto(["k"], new Uint8Array(4), new Float64Array(1))],
     ["peek", () => cache.peek("k")],
     ["has", () => cache.has("k")],
     ["set", () => cache.set("k", "v")],

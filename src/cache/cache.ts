@@ -22,7 +22,17 @@
 import { nativeFailure, OffheapError, unwrap } from "../errors.ts";
 import { type CacheKey, decodeKey, encodeKey, KEY, textOf, typeName } from "./keys.ts";
 import { type CacheOptions, type SetOptions, shapeOf, ttlArgument } from "./options.ts";
-import { bindCache, cacheDelete, cacheGet, cacheRemainingTtl, cacheSet, NOT_FOUND, PEEK } from "./native.ts";
+import {
+  bindCache,
+  cacheDelete,
+  cacheGet,
+  cacheGetMany,
+  cacheRemainingTtl,
+  cacheSet,
+  NOT_FOUND,
+  PEEK,
+} from "./native.ts";
+import { BATCH_ENDS, BATCH_KEYS, checkKeys, encodeBatch } from "./batch.ts";
 import {
   type CacheValue,
   encodeStringValue,
@@ -50,6 +60,9 @@ const GET = "get from Cache";
 const PEEK_ACTION = "peek into Cache";
 const GET_INTO = "get from Cache into a buffer";
 const HAS = "look up in Cache";
+const GET_MANY = "get many from Cache";
+const U32_MAX = 2 ** 32 - 1;
+const EMPTY = new Uint8Array(0);
 const SET = "set in Cache";
 const encoder = new TextEncoder();
 
@@ -292,6 +305,73 @@ export class Cache {
     const length = cacheGet(handle, KEY, keyLength, out, 0, out.length, 0);
     if (length >= 0) return length;
     return missOrThrow(handle, length, GET_INTO);
+  }
+
+  /**
+   * Looks up many keys in one call, in order, and copies the values of the hits back to back into
+   * `out` without allocating: `lengths[i]` becomes the length of `keys[i]`'s value, or -1 on a
+   * miss. Each key counts as one `get` (hits, misses and the policy's order are as if `get` had
+   * been called for each in turn), but the library asks memory for the keys' index lines, then
+   * their entries, side by side before reading any, so a batch of lookups in a large cache pays
+   * for its cache misses together instead of one after another.
+   *
+   * @param keys The keys; a key may appear more than once.
+   * @param out Where the values go, from index 0, in the order of `keys` (misses take no room).
+   * @param lengths Receives each key's value length, or -1; at least `keys.length` long.
+   * @returns The bytes all the hits' values take. If that is more than `out.length`, the values
+   * from the first that did not fit on were not copied (their lengths are still given): grow `out`
+   * and call again, or read them one by one.
+   * @throws {TypeError} If `out` is not a Uint8Array, `lengths` not a Float64Array, `keys` not an
+   * array, or a key has the wrong type; nothing is looked up then.
+   * @throws {RangeError} If `lengths` is shorter than `keys`, or a key is out of range; nothing is
+   * looked up then.
+   * @throws {OffheapError} With code `USE_AFTER_FREE` after `free()`.
+   *
+   * @example
+   * ```ts
+   * import { Cache } from "@offheap/offheap";
+   * import assert from "node:assert/strict";
+   * using cache = new Cache({ maxBytes: 1 << 20 });
+   * cache.set(1, new Uint8Array([1, 1]));
+   * cache.set(3, new Uint8Array([3, 3, 3]));
+   * const out = new Uint8Array(64);
+   * const lengths = new Float64Array(3);
+   * assert.equal(cache.getManyInto([1, 2, 3], out, lengths), 5);
+   * assert.deepEqual([...lengths], [2, -1, 3]);
+   * assert.deepEqual(out.subarray(0, 5), new Uint8Array([1, 1, 3, 3, 3]));
+   * ```
+   */
+  getManyInto(keys: readonly CacheKey[], out: Uint8Array, lengths: Float64Array): number {
+    const handle = this.#handle;
+    if (handle === 0) throw this.#freedError(GET_MANY);
+    if (!Array.isArray(keys)) throw new TypeError(`Cannot ${GET_MANY}: keys must be an array, got ${typeName(keys)}`);
+    if (!(out instanceof Uint8Array)) {
+      throw new TypeError(`Cannot ${GET_MANY}: out must be a Uint8Array, got ${typeName(out)}`);
+    }
+    if (!(lengths instanceof Float64Array)) {
+      throw new TypeError(`Cannot ${GET_MANY}: lengths must be a Float64Array, got ${typeName(lengths)}`);
+    }
+    if (lengths.length < keys.length) {
+      throw new RangeError(
+        `Cannot ${GET_MANY}: lengths has room for ${lengths.length} keys, but ${keys.length} were given`,
+      );
+    }
+    // The library takes at most 4 GiB − 1 of `out`; the rest is never written.
+    const capacity = Math.min(out.length, U32_MAX);
+    let total = 0;
+    for (let from = 0; from < keys.length;) {
+      const count = encodeBatch(keys, from, GET_MANY);
+      if (from === 0 && count < keys.length) checkKeys(keys, count, GET_MANY); // before any lookup
+      const room = total < capacity ? capacity - total : 0;
+      const target = total === 0 ? out : room > 0 ? out.subarray(total) : EMPTY;
+      const into = from === 0 ? lengths : lengths.subarray(from);
+      const bytes = cacheGetMany(handle, BATCH_KEYS, BATCH_ENDS, count, target, room, into);
+      if (bytes < 0) throw nativeFailure(GET_MANY, bytes, `handle ${handle}`);
+      // A value that did not fit takes the total past `capacity`, so no later call copies.
+      total += bytes;
+      from += count;
+    }
+    return total;
   }
 
   /**

@@ -23,6 +23,8 @@ function unbound(): never {
 
 /** `offheap_cache_get`: value length (copied only if it fits), NOT_FOUND, or a negative status. */
 export let cacheGet: Native["offheap_cache_get"] = unbound;
+/** `offheap_cache_get_many`: the bytes of every hit's value (copied while they fit), or a negative status. */
+export let cacheGetMany: Native["offheap_cache_get_many"] = unbound;
 /** `offheap_cache_set`: 0 stored, 1 not admitted by the adaptive policy, or a negative status. */
 export let cacheSet: Native["offheap_cache_set"] = unbound;
 /** `offheap_cache_delete`: 1 deleted, 0 absent, or a negative status. */
@@ -35,6 +37,7 @@ export function bindCache(): Native {
   const { native } = library();
   if (cacheGet === unbound) {
     cacheGet = native.offheap_cache_get;
+    cacheGetMany = native.offheap_cache_get_many;
     cacheSet = native.offheap_cache_set;
     cacheDelete = native.offheap_cache_delete;
     cacheRemainingTtl = native.offheap_cache_remaining_ttl;

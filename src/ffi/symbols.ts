@@ -21,7 +21,7 @@ export interface SymbolSpec {
 }
 
 /** The ABI version this facade was written against; the library must report the same. */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** Every native symbol of liboffheap. */
 export const symbols = {
@@ -193,6 +193,8 @@ export const symbols = {
   offheap_cache_set: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "f64"], result: "i32" },
   /** (handle: u32, key: [*]u8, key_len: u32, out: [*]u8, out_offset: u32, out_capacity: u32 from the offset, flags: u32 bit0 peek) -> i32 value length (copied to out + out_offset if it fits), NOT_FOUND (-10), or a negative status */
   offheap_cache_get: { parameters: ["u32", "buffer", "u32", "buffer", "u32", "u32", "u32"], result: "i32" },
+  /** (handle: u32, keys: [*]u8, key_ends: [*]u32, count: u32 1..4096, out: [*]u8, out_capacity: u32, lengths: [*]f64 -1 miss) -> f64 bytes of every hit's value (copied back to back while they fit), or a negative status */
+  offheap_cache_get_many: { parameters: ["u32", "buffer", "buffer", "u32", "buffer", "u32", "buffer"], result: "f64" },
   /** (handle: u32, key: [*]u8, key_len: u32) -> i32 1 deleted, 0 absent, or a negative status */
   offheap_cache_delete: { parameters: ["u32", "buffer", "u32"], result: "i32" },
   /** (handle: u32) -> i32 status */

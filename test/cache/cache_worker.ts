@@ -1,6 +1,6 @@
 /**
  * The Worker of test/cache_workers.test.ts: opens a shared cache from its descriptor and runs a
- * seeded mix of get, set and delete on a small key space. Every value carries its own length and
+ * seeded mix of get, getManyInto (batches of 4), set and delete on a small key space. Every value carries its own length and
  * an FNV-1a checksum of its payload, so a value read while another Worker overwrites the key must
  * be either the old or the new one whole: a torn value fails its check. Replies with its counts.
  *
@@ -19,7 +19,10 @@ export interface CacheWorkerCommand {
 
 /** What the Worker reports. */
 export interface CacheWorkerReport {
+  /** Keys looked up, one by one or in batches. */
   gets: number;
+  /** The operations that were a batch of gets (`getManyInto`). */
+  batches: number;
   hits: number;
   misses: number;
   sets: number;
@@ -53,20 +56,44 @@ export function intactValue(value: Uint8Array): boolean {
   return payload + 8 === value.length && view.getUint32(payload + 4, true) === fnv1a(value, 4, payload + 4);
 }
 
+/** Keys per `getManyInto` batch, and where its values go (room for the longest values). */
+const BATCH = 4;
+const batch: number[] = new Array(BATCH).fill(0);
+const batchOut = new Uint8Array(BATCH * 4096);
+const batchLengths = new Float64Array(BATCH);
+
 function run(command: CacheWorkerCommand): CacheWorkerReport {
-  const report: CacheWorkerReport = { gets: 0, hits: 0, misses: 0, sets: 0, deletes: 0, torn: 0 };
+  const report: CacheWorkerReport = { gets: 0, batches: 0, hits: 0, misses: 0, sets: 0, deletes: 0, torn: 0 };
   const next = random(command.seed);
   using cache = Cache.open(command.descriptor);
   for (let op = 0; op < command.ops; op++) {
     const key = Math.floor(next() * command.keys);
     const choice = next();
-    if (choice < 0.6) {
+    if (choice < 0.3) {
       report.gets++;
       const value = cache.get(key);
       if (value === undefined) report.misses++;
       else {
         report.hits++;
         if (!intactValue(value)) report.torn++;
+      }
+    } else if (choice < 0.6) {
+      // A batch of gets in one call: each key counts as a get, each value must be whole.
+      report.batches++;
+      batch[0] = key;
+      for (let index = 1; index < BATCH; index++) batch[index] = Math.floor(next() * command.keys);
+      const total = cache.getManyInto(batch, batchOut, batchLengths);
+      if (total > batchOut.length) throw new Error(`a batch of ${BATCH} values took ${total} bytes`);
+      let at = 0;
+      for (const length of batchLengths) {
+        report.gets++;
+        if (length < 0) {
+          report.misses++;
+          continue;
+        }
+        report.hits++;
+        if (!intactValue(batchOut.subarray(at, at + length))) report.torn++;
+        at += length;
       }
     } else if (choice < 0.95) {
       report.sets++;
@@ -87,6 +114,6 @@ scope.onmessage = (event) => {
   try {
     scope.postMessage(run(event.data));
   } catch (error) {
-    scope.postMessage({ gets: 0, hits: 0, misses: 0, sets: 0, deletes: 0, torn: 0, error: String(error) });
+    scope.postMessage({ gets: 0, batches: 0, hits: 0, misses: 0, sets: 0, deletes: 0, torn: 0, error: String(error) });
   }
 };

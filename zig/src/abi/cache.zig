@@ -16,6 +16,15 @@
 //!                                   out_capacity), NOT_FOUND, or status; flags bit 0: peek (no policy
 //!                                   move, no counting). The offset lets the facade copy into a pool
 //!                                   it passes whole, which both runtimes pass faster than a view.
+//!   offheap_cache_get_many(handle, keys: [*]u8, key_ends: [*]u32, count: u32, out: [*]u8,
+//!                          out_capacity: u32, lengths: [*]f64) f64
+//!                                   gets `count` (1..4096) keys in order, as many gets would: key i
+//!                                   is keys[key_ends[i - 1] .. key_ends[i]] (from 0). Each hit's
+//!                                   value is copied into out right after the previous hit's while
+//!                                   all of them fit; lengths[i] is its length, or -1 for a miss.
+//!                                   Returns the bytes all the hits' values take (more than
+//!                                   out_capacity: the values from the first that did not fit on
+//!                                   were not copied), or status. Bad arguments fail before any get.
 //!   offheap_cache_delete(handle, key, key_len) i32          1 deleted, 0 absent, or status
 //!   offheap_cache_clear(handle) i32                          status
 //!   offheap_cache_remaining_ttl(handle, key, key_len) f64   ms left, -1 for none, NOT_FOUND, or status
@@ -26,6 +35,7 @@
 //!                                   u32 key_len, u32 value_len, f64 ms left (-1 none), key, value
 //!   offheap_cache_set_clock(handle, now_ms: f64) i32        status; a manual clock from now on (tests)
 const std = @import("std");
+const assert = std.debug.assert;
 const args = @import("args.zig");
 const status = @import("../support/status.zig");
 const Error = status.Error;
@@ -35,6 +45,7 @@ const fields = @import("../cache/fields.zig");
 const hash = @import("../cache/hash.zig");
 const policy = @import("../cache/policy.zig");
 const Cache = cache_zig.Cache;
+const Shard = @import("../cache/shard.zig").Shard;
 const Entry = entry_zig.Entry;
 const clock_zig = @import("../cache/clock.zig");
 const slabs_zig = @import("../cache/slabs.zig");
@@ -54,7 +65,7 @@ const Keyed = struct {
     cache: *Cache,
     key: []const u8,
     index_hash: u32,
-    shard: *@import("../cache/shard.zig").Shard,
+    shard: *Shard,
     clock: Clock,
 
     fn of(handle: u32, key: ?[*]const u8, key_len: u32) Error!Keyed {
@@ -148,6 +159,72 @@ fn get(handle: u32, key: ?[*]const u8, key_len: u32, out: ?[*]u8, out_offset: u3
     defer on.shard.lock.unlock();
     const length = on.shard.get(on.key, on.index_hash, &on.clock, target, flags & 1 != 0) orelse return error.NotFound;
     return @intCast(length);
+}
+
+/// The most keys one `offheap_cache_get_many` call takes.
+pub const get_many_max = 4096;
+/// Keys looked up side by side: all their index lines, then all their entries, are asked for before
+/// the first get, so that their cache misses overlap.
+const lookup_window = 16;
+
+pub export fn offheap_cache_get_many(handle: u32, keys: ?[*]const u8, key_ends: ?[*]const u32, count: u32, out: ?[*]u8, out_capacity: u32, lengths: ?[*]f64) f64 {
+    const total = getMany(handle, keys, key_ends, count, out, out_capacity, lengths) catch |err| return args.failure(err);
+    return @floatFromInt(total);
+}
+
+fn getMany(handle: u32, keys: ?[*]const u8, key_ends: ?[*]const u32, count: u32, out: ?[*]u8, out_capacity: u32, lengths: ?[*]f64) Error!u64 {
+    const cache = try cache_zig.resolve(handle);
+    if (count < 1 or count > get_many_max) return error.InvalidArgument;
+    const ends = (key_ends orelse return error.InvalidArgument)[0..count];
+    const key_bytes = keys orelse return error.InvalidArgument;
+    const results = (lengths orelse return error.InvalidArgument)[0..count];
+    const target: []u8 = if (out_capacity == 0) &.{} else (out orelse return error.InvalidArgument)[0..out_capacity];
+    var start: u32 = 0;
+    for (ends) |end| {
+        if (end <= start or end - start > entry_zig.key_bytes_max) return error.InvalidArgument;
+        start = end;
+    }
+    var clock = cache.clock();
+    var written: u64 = 0; // the bytes of the hits so far, copied or not
+    var copying = true; // every value so far fitted
+    var first: usize = 0;
+    while (first < count) : (first += lookup_window) {
+        const window = @min(count - first, lookup_window);
+        var hashes: [lookup_window]u32 = undefined;
+        var shards: [lookup_window]*Shard = undefined;
+        for (0..window) |offset| {
+            hashes[offset] = hash.hash32(keyAt(key_bytes, ends, first + offset), hash.index_seed);
+            shards[offset] = cache.shardOf(hashes[offset]);
+        }
+        // Every key's index line, then every key's entry, is asked for before the first get.
+        inline for (.{ Shard.prefetchHome, Shard.prefetchCandidate }) |prefetch| {
+            for (hashes[0..window], shards[0..window]) |key_hash, shard| {
+                shard.lock.lock();
+                defer shard.lock.unlock();
+                prefetch(shard, key_hash);
+            }
+        }
+        for (hashes[0..window], shards[0..window], first..) |key_hash, shard, position| {
+            const room: []u8 = if (copying) target[@intCast(written)..] else &.{};
+            const length = get: {
+                shard.lock.lock();
+                defer shard.lock.unlock();
+                break :get shard.get(keyAt(key_bytes, ends, position), key_hash, &clock, room, false);
+            } orelse {
+                results[position] = -1;
+                continue;
+            };
+            if (length > room.len) copying = false;
+            written += length;
+            results[position] = @floatFromInt(length);
+        }
+    }
+    return written;
+}
+
+fn keyAt(keys: [*]const u8, ends: []const u32, position: usize) []const u8 {
+    const start = if (position == 0) 0 else ends[position - 1];
+    return keys[start..ends[position]];
 }
 
 pub export fn offheap_cache_delete(handle: u32, key: ?[*]const u8, key_len: u32) i32 {

@@ -93,6 +93,33 @@ pub const Index = struct {
         unreachable; // the table is never full
     }
 
+    /// Asks for the line of `hash`'s home slot: the first step of a batch of lookups, whose lines
+    /// then arrive side by side.
+    pub fn prefetchHome(index: *const Index, hash: u32) void {
+        if (index.lines.len == 0) return;
+        @prefetch(&index.lines[index.home(hash) / slots_per_line], .{});
+    }
+
+    /// Asks for the whole slot of the first entry on `hash`'s probe path whose tag matches (the one
+    /// `find` most likely returns), without comparing keys: a batch's second step, once the home
+    /// lines are in.
+    pub fn prefetchCandidate(index: *const Index, hash: u32, slabs: *const Slabs) void {
+        if (index.lines.len == 0) return;
+        const tag = tagOf(hash);
+        var position = index.home(hash);
+        for (0..index.capacity()) |_| {
+            const found = index.tagAt(position);
+            if (found == empty_tag) return;
+            if (found == tag) {
+                const entry = entry_zig.entryOf(index.refAt(position));
+                @prefetch(entry, .{});
+                slabs.prefetchSlot(@intFromPtr(entry));
+                return;
+            }
+            position = index.next(position);
+        }
+    }
+
     /// Adds an entry whose key is not in the index yet.
     pub fn insert(index: *Index, entry: *Entry, memory: MemoryOptions) Error!void {
         if ((index.count + 1) * 4 > index.capacity() * 3) try index.grow(memory);

@@ -112,6 +112,17 @@ pub const Shard = struct {
         return value.len;
     }
 
+    /// A batch of gets' first step for one key: asks for its index line. Changes nothing.
+    pub fn prefetchHome(shard: *const Shard, hash: u32) void {
+        shard.index.prefetchHome(hash);
+    }
+
+    /// A batch's second step, once the index lines are in: asks for the entry the key will most
+    /// likely find. Changes nothing; the gets that follow do the work.
+    pub fn prefetchCandidate(shard: *const Shard, hash: u32) void {
+        shard.index.prefetchCandidate(hash, &shard.slabs);
+    }
+
     fn deferHit(shard: *Shard, entry: *Entry) void {
         if (shard.lists.kind == .fifo) return; // a FIFO hit moves nothing
         if (shard.pending_count == pending_hits_max) shard.settle();
