@@ -14,9 +14,10 @@
  * - `{ op: "alloc", count }`: a full collection (not timed), then a loop that makes `count`
  *   `{ a: i }` objects and keeps them in an array until it ends, as a request handler building its
  *   working data does;
- * - `{ op: "get" | "getInto" | "miss" | "set" }`: the nanoseconds per operation of a batch of lookups
- *   of existing keys (`get`, `getInto`), of absent keys (`miss`), or of overwrites of existing keys
- *   with one of two values made beforehand (`set`); keys come in a seeded random order;
+ * - `{ op: "get" | "getInto" | "getMany" | "miss" | "set" }`: the nanoseconds per operation of a
+ *   batch of lookups of existing keys (`get`, `getInto`, and `getMany`: `getManyInto` with 64 keys a
+ *   call, per key), of absent keys (`miss`), or of overwrites of existing keys with one of two
+ *   values made beforehand (`set`); keys come in a seeded random order;
  * - `{ op: "chase" }` (the empty contender): the nanoseconds of one dependent read from memory that
  *   is in no CPU cache, over 256 MiB (memory_latency.ts);
  * - `{ op: "floor" }` (the empty contender): the nanoseconds of one step of the lookup floor
@@ -58,6 +59,9 @@ const LOOKUPS = entries >= 100_000 ? 1 << 18 : 1 << 16;
 /** The time one latency sample aims at. */
 const SAMPLE_NS = 5e6;
 
+/** Keys per `getManyInto` call in the `getMany` loop (a power of two). */
+const MANY = 64;
+
 type Loop = (
   store: unknown,
   keys: unknown[],
@@ -65,12 +69,14 @@ type Loop = (
   start: number,
   count: number,
   out: Uint8Array,
-  values: Uint8Array[],
+  values: Uint8Array[] | Float64Array,
 ) => number;
 
 const bodies: Record<string, string> = {
   get: "sink += store.get(keys[i & mask]).length;",
   getInto: "sink += store.getInto(keys[i & mask], out);",
+  // One call per MANY lookups: `keys` holds the batches of keys, `values` the lengths array.
+  getMany: `if ((i & ${MANY - 1}) === 0) sink += store.getManyInto(keys[(i / ${MANY}) & mask], out, values);`,
   miss: "if (store.get(keys[i & mask]) === undefined) sink++;",
   set: "store.set(keys[i & mask], values[i & 1]); sink++;",
 };
@@ -131,31 +137,49 @@ if (offheap && store) {
  * through the key list instead of starting over, so consecutive samples look up different keys and
  * a sample never finds its entries still in the CPU caches from the sample before.
  */
-const loops = new Map<string, { loop: Loop; keys: unknown[]; count: number; next: number }>();
+const loops = new Map<
+  string,
+  {
+    loop: Loop;
+    keys: unknown[];
+    mask: number;
+    target: Uint8Array;
+    extra: Uint8Array[] | Float64Array;
+    count: number;
+    next: number;
+  }
+>();
 const out = new Uint8Array(valueBytes);
 const values = [valueOf(valueBytes, 1), valueOf(valueBytes, 2)];
 
 function latency(op: string): number {
   let entry = loops.get(op);
   if (!entry) {
-    const keys = lookupKeys(kind, entries, LOOKUPS, 42, op === "miss");
+    const lookups = lookupKeys(kind, entries, LOOKUPS, 42, op === "miss");
+    const batched = op === "getMany";
+    const keys = batched
+      ? Array.from({ length: LOOKUPS / MANY }, (_, batch) => lookups.slice(batch * MANY, (batch + 1) * MANY))
+      : lookups;
+    const target = batched ? new Uint8Array(MANY * valueBytes) : out;
+    const extra = batched ? new Float64Array(MANY) : values;
     const loop = compile(op);
+    const mask = keys.length - 1;
     // Warm-up: the loop and the store's methods get compiled before anything is timed.
-    for (let round = 0; round < 3; round++) loop(store, keys, LOOKUPS - 1, round * 4096, 4096, out, values);
+    for (let round = 0; round < 3; round++) loop(store, keys, mask, round * 4096, 4096, target, extra);
     const t0 = nowNs();
-    loop(store, keys, LOOKUPS - 1, 3 * 4096, 4096, out, values);
+    loop(store, keys, mask, 3 * 4096, 4096, target, extra);
     const perOp = Math.max(1, (nowNs() - t0) / 4096);
     const count = 2 ** Math.round(Math.log2(Math.min(1 << 22, Math.max(1024, SAMPLE_NS / perOp))));
-    entry = { loop, keys, count, next: 4 * 4096 };
+    entry = { loop, keys, mask, target, extra, count, next: 4 * 4096 };
     loops.set(op, entry);
   }
-  const { loop, keys, count, next } = entry;
+  const { loop, keys, mask, target, extra, count, next } = entry;
   entry.next = (next + count) % LOOKUPS;
   const t0 = nowNs();
-  const sink = loop(store, keys, keys.length - 1, next, count, out, values);
+  const sink = loop(store, keys, mask, next, count, target, extra);
   const ns = (nowNs() - t0) / count;
   // Every lookup of an existing key must find its whole value, and every lookup of another must miss.
-  const expected = op === "get" || op === "getInto" ? count * valueBytes : count;
+  const expected = op === "get" || op === "getInto" || op === "getMany" ? count * valueBytes : count;
   if (sink !== expected) throw new Error(`${op}: the batch of ${count} summed to ${sink}, not ${expected}`);
   return ns;
 }
