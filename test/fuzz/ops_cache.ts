@@ -1,7 +1,7 @@
 /**
- * Cache operations: create (valid and invalid options), set, get, peek, getInto, has, delete,
- * clear, keys, stats and free, with string, integer and byte keys, then every call on a freed
- * cache. An "exact" cache never evicts (bytes far below `maxBytes`, no entry bound, no short TTL),
+ * Cache operations: create (valid and invalid options), set, get, peek, getInto, getManyInto, has,
+ * delete, clear, keys, stats and free, with string, integer and byte keys, then every call on a
+ * freed cache. An "exact" cache never evicts (bytes far below `maxBytes`, no entry bound, no short TTL),
  * so every read must return exactly the last value set. A bounded cache (a few KiB, sometimes an
  * entry bound or a 1 ms TTL) evicts, so a read must return nothing or exactly the last value set
  * for that key, and its counters must balance: `entries` is the number of keys and `bytes` the sum
@@ -75,7 +75,15 @@ const create: Op = {
       expect: OK,
       call: () => new Cache(options),
       after(result) {
-        const entry: Bounded = { cache: result as Cache, exact, maxBytes, maxEntries: maxEntries ?? 0, shards, values: new Map(), shortTtl };
+        const entry: Bounded = {
+          cache: result as Cache,
+          exact,
+          maxBytes,
+          maxEntries: maxEntries ?? 0,
+          shards,
+          values: new Map(),
+          shortTtl,
+        };
         model.caches.push(entry);
       },
     };
@@ -121,9 +129,13 @@ const set: Op = {
     const key = randomKey(rng);
     const bytes = randomValue(rng, entry.exact ? 300 : 500);
     const asString = rng.chance(0.2);
-    const value: Uint8Array | string = asString ? Array.from(bytes, (b) => String.fromCharCode(b & 127)).join("") : bytes;
+    const value: Uint8Array | string = asString
+      ? Array.from(bytes, (b) => String.fromCharCode(b & 127)).join("")
+      : bytes;
     const stored = asString ? new TextEncoder().encode(value as string) : bytes.slice();
-    const options = entry.exact ? rng.pick([undefined, { ttlMs: 0 }, { ttlMs: 600_000 }]) : rng.pick([undefined, { ttlMs: 0 }, { ttlMs: 1 }]);
+    const options = entry.exact
+      ? rng.pick([undefined, { ttlMs: 0 }, { ttlMs: 600_000 }])
+      : rng.pick([undefined, { ttlMs: 0 }, { ttlMs: 1 }]);
     const charge = encodedKeyBytes(key) + stored.length + ENTRY_OVERHEAD_BYTES;
     const fits = charge <= Math.ceil(entry.maxBytes / entry.shards);
     if (options?.ttlMs === 1) entry.shortTtl = true;
@@ -158,7 +170,9 @@ const read: Op = {
       after(result) {
         const known = entry.values.get(keyId(key));
         const absent = result === undefined || result === false || result === -1;
-        if (known === undefined) return assert.ok(absent, `cache.${which} found a key that was never set or was deleted`);
+        if (known === undefined) {
+          return assert.ok(absent, `cache.${which} found a key that was never set or was deleted`);
+        }
         if (absent) return assert.ok(!entry.exact, `cache.${which} missed a key of a cache that never evicts`);
         if (which === "has") return;
         if (which === "getInto") {
@@ -167,6 +181,38 @@ const read: Op = {
           return;
         }
         sameBytes(result as Uint8Array, known.value, `cache.${which}`);
+      },
+    };
+  },
+};
+
+const readMany: Op = {
+  name: "cache.getManyInto",
+  weight: 4,
+  make(rng, model) {
+    const entry = pickCache(rng, model);
+    if (entry === undefined) return null;
+    const keys = Array.from({ length: rng.between(0, 40) }, () => randomKey(rng));
+    const out = new Uint8Array(rng.between(0, 4000));
+    const lengths = new Float64Array(keys.length + rng.between(0, 2));
+    return {
+      name: "cache.getManyInto",
+      args: [keys.length, out.length],
+      expect: OK,
+      call: () => entry.cache.getManyInto(keys, out, lengths),
+      after(result) {
+        // Each hit's value is in `out`, back to back, while every value so far fitted.
+        let total = 0;
+        keys.forEach((key, index) => {
+          const known = entry.values.get(keyId(key));
+          const length = lengths[index];
+          if (known === undefined) return assert.equal(length, -1, "getManyInto found a key never set or deleted");
+          if (length === -1) return assert.ok(!entry.exact, "getManyInto missed a key of a cache that never evicts");
+          assert.equal(length, known.value.length);
+          if (total + length <= out.length) sameBytes(out.subarray(total, total + length), known.value, "getManyInto");
+          total += length;
+        });
+        assert.equal(result, total);
       },
     };
   },
@@ -226,7 +272,10 @@ function checkCounters(entry: Bounded): void {
     assert.equal(stats.entries, keys.length, "stats().entries against keys()");
     assert.equal(stats.bytes, bytes, "stats().bytes against the keys' charges");
   }
-  assert.ok(stats.bytes <= entry.shards * Math.ceil(entry.maxBytes / entry.shards), `bytes ${stats.bytes} over maxBytes`);
+  assert.ok(
+    stats.bytes <= entry.shards * Math.ceil(entry.maxBytes / entry.shards),
+    `bytes ${stats.bytes} over maxBytes`,
+  );
   if (entry.maxEntries > 0) assert.ok(stats.entries <= entry.shards * Math.ceil(entry.maxEntries / entry.shards));
 }
 
@@ -268,6 +317,22 @@ const misuse: Op = {
       ["cache.set(options null)", () => cache.set("k", "v", null as unknown as undefined), TYPE],
       ["cache.getInto(out Array)", () => cache.getInto("k", [] as unknown as Uint8Array), TYPE],
       ["cache.getInto(out Int8Array)", () => cache.getInto("k", new Int8Array(4) as unknown as Uint8Array), TYPE],
+      [
+        "cache.getManyInto(keys string)",
+        () => cache.getManyInto("k" as unknown as string[], new Uint8Array(4), new Float64Array(1)),
+        TYPE,
+      ],
+      [
+        "cache.getManyInto(lengths Int32Array)",
+        () => cache.getManyInto(["k"], new Uint8Array(4), new Int32Array(1) as unknown as Float64Array),
+        TYPE,
+      ],
+      [
+        "cache.getManyInto(lengths short)",
+        () => cache.getManyInto(["k", "l"], new Uint8Array(4), new Float64Array(1)),
+        RANGE,
+      ],
+      ["cache.getManyInto(key -1)", () => cache.getManyInto(["k", -1], new Uint8Array(4), new Float64Array(2)), RANGE],
     ];
     const [name, call, expect] = rng.pick(cases);
     return { name, args: [], expect, call };
@@ -307,6 +372,11 @@ const afterFree: Op = {
       ["freed cache.get", () => cache.get("k"), offheap("USE_AFTER_FREE")],
       ["freed cache.set", () => cache.set("k", "v"), offheap("USE_AFTER_FREE")],
       ["freed cache.getInto", () => cache.getInto(1, new Uint8Array(8)), offheap("USE_AFTER_FREE")],
+      [
+        "freed cache.getManyInto",
+        () => cache.getManyInto([1], new Uint8Array(8), new Float64Array(1)),
+        offheap("USE_AFTER_FREE"),
+      ],
       ["freed cache.has", () => cache.has(1), offheap("USE_AFTER_FREE")],
       ["freed cache.peek", () => cache.peek(1), offheap("USE_AFTER_FREE")],
       ["freed cache.delete", () => cache.delete(1), offheap("USE_AFTER_FREE")],
@@ -321,4 +391,15 @@ const afterFree: Op = {
 };
 
 /** The Cache operations. */
-export const CACHE_OPS: readonly Op[] = [create, createBad, set, read, remove, counters, misuse, free, afterFree];
+export const CACHE_OPS: readonly Op[] = [
+  create,
+  createBad,
+  set,
+  read,
+  readMany,
+  remove,
+  counters,
+  misuse,
+  free,
+  afterFree,
+];
