@@ -353,7 +353,7 @@ export class Cache {
     }
     if (lengths.length < keys.length) {
       throw new RangeError(
-        `Cannot ${GET_MANY}: lengths has room for ${lengths.length} keys, but ${keys.length} were given`,
+        `Cannot ${GET_MANY}: lengths must hold a length per key (${keys.length}), got ${lengths.length}`,
       );
     }
     // The library takes at most 4 GiB − 1 of `out`; the rest is never written.
