@@ -30,12 +30,16 @@ export interface Chase {
   free(): void;
 }
 
-/** 0..count−1 in the order of one random cycle through all of them (Sattolo's shuffle). */
-function cycleOrder(count: number, next: () => number): Uint32Array {
+/**
+ * 0..count−1 shuffled: as one random cycle through all of them (Sattolo's shuffle: each swap picks
+ * strictly below its position), or in a uniformly random order (Fisher-Yates).
+ */
+function shuffledOrder(count: number, next: () => number, shape: "cycle" | "any"): Uint32Array {
   const order = new Uint32Array(count);
   for (let item = 0; item < count; item++) order[item] = item;
+  const reach = shape === "cycle" ? 0 : 1;
   for (let last = count - 1; last > 0; last--) {
-    const pick = Math.floor(next() * last); // strictly below `last`: one cycle through every item
+    const pick = Math.floor(next() * (last + reach));
     const kept = order[last];
     order[last] = order[pick];
     order[pick] = kept;
@@ -48,7 +52,7 @@ export function buildChase(offheap: Offheap, bytes: number, seed = 7): Chase {
   const buffer = offheap.heap.alloc(bytes, { align: 4096 });
   const words = buffer.u32();
   const lines = bytes / LINE_BYTES;
-  const order = cycleOrder(lines, random(seed));
+  const order = shuffledOrder(lines, random(seed), "cycle");
   for (let step = 0; step < lines; step++) {
     words[order[step] * WORDS_PER_LINE] = order[(step + 1) % lines];
   }
@@ -109,15 +113,8 @@ export function buildLookupFloor(
   const entries = entriesBuffer.u32();
   const entryWords = entryBytes / 4;
   const next = random(seed);
-  const order = cycleOrder(lines, next);
-  const slotOrder = new Uint32Array(slots);
-  for (let slot = 0; slot < slots; slot++) slotOrder[slot] = slot;
-  for (let last = slots - 1; last > 0; last--) { // Fisher-Yates: the first `lines` are distinct and random
-    const pick = Math.floor(next() * (last + 1));
-    const kept = slotOrder[last];
-    slotOrder[last] = slotOrder[pick];
-    slotOrder[pick] = kept;
-  }
+  const order = shuffledOrder(lines, next, "cycle");
+  const slotOrder = shuffledOrder(slots, next, "any"); // its first `lines` are distinct and random
   for (let step = 0; step < lines; step++) {
     index[order[step] * WORDS_PER_LINE] = slotOrder[step];
     entries[slotOrder[step] * entryWords] = order[(step + 1) % lines];
