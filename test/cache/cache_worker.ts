@@ -21,8 +21,9 @@ export interface CacheWorkerCommand {
 export interface CacheWorkerReport {
   /** Keys looked up, one by one or in batches. */
   gets: number;
-  /** The operations that were a batch of gets (`getManyInto`). */
+  /** The operations that were a batch of gets (`getManyInto`), and the gets they made. */
   batches: number;
+  batchGets: number;
   hits: number;
   misses: number;
   sets: number;
@@ -62,8 +63,12 @@ const batch: number[] = new Array(BATCH).fill(0);
 const batchOut = new Uint8Array(BATCH * 4096);
 const batchLengths = new Float64Array(BATCH);
 
+function emptyReport(): CacheWorkerReport {
+  return { gets: 0, batches: 0, batchGets: 0, hits: 0, misses: 0, sets: 0, deletes: 0, torn: 0 };
+}
+
 function run(command: CacheWorkerCommand): CacheWorkerReport {
-  const report: CacheWorkerReport = { gets: 0, batches: 0, hits: 0, misses: 0, sets: 0, deletes: 0, torn: 0 };
+  const report = emptyReport();
   const next = random(command.seed);
   using cache = Cache.open(command.descriptor);
   for (let op = 0; op < command.ops; op++) {
@@ -87,6 +92,7 @@ function run(command: CacheWorkerCommand): CacheWorkerReport {
       let at = 0;
       for (const length of batchLengths) {
         report.gets++;
+        report.batchGets++;
         if (length < 0) {
           report.misses++;
           continue;
@@ -114,6 +120,6 @@ scope.onmessage = (event) => {
   try {
     scope.postMessage(run(event.data));
   } catch (error) {
-    scope.postMessage({ gets: 0, batches: 0, hits: 0, misses: 0, sets: 0, deletes: 0, torn: 0, error: String(error) });
+    scope.postMessage({ ...emptyReport(), error: String(error) });
   }
 };
