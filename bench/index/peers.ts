@@ -1,10 +1,11 @@
 /**
  * Starts the HNSW peers (hnswlib-node, usearch) on a data set, each in a Bun process of its own
  * (bench/index/peer_child.ts), as contenders of the suite's interleaved recall/QPS sweep. Their
- * builds (and offheap's: {@linkcode runIndexPath}) happen once per bench run: bench/run.sh names the run in OFFHEAP_BENCH_RUN, the first
- * runtime's peers save their indexes and build facts in bench/.data/peers/, and the second
- * runtime's peers open those (what earlier runs left there is removed). Without OFFHEAP_BENCH_RUN
- * (the runner started alone) they build into a temporary folder every time.
+ * builds (and offheap's: {@linkcode runIndexPath}) happen once per bench run: bench/run.sh names
+ * the run in OFFHEAP_BENCH_RUN, the first runtime's peers save their indexes and build facts in
+ * bench/.data/peers/, and the second runtime's peers open those (what earlier runs left there is
+ * removed). Without OFFHEAP_BENCH_RUN (the runner started alone) they build into a temporary
+ * folder every time.
  *
  * @module
  */

@@ -12,8 +12,9 @@
  *   `threads: 1` and `2`; usearch's `add(…, threads)`; hnswlib-node adds one point per call and has
  *   no parallel add), memory per vector (offheap's `stats().memoryBytes`; every library's saved
  *   index; and, measured alike for all three, the resident bytes a load of the saved index adds in
- *   a fresh Bun process, bench/index/resident_child.ts), all as facts of the "search" cases, whose mitata subjects time one search at the ef
- *   where offheap reaches recall 0.95, against the exact `VectorStore` search of the same query.
+ *   a fresh Bun process, bench/index/resident_child.ts), all as facts of the "search" cases, whose
+ *   mitata subjects time one search at the ef where offheap reaches recall 0.95, against the exact
+ *   `VectorStore` search of the same query.
  * - **Open** ("open" chart): `VectorIndex.open(path, { mode: "view" })` of the saved index against
  *   `mode: "load"`.
  * - **Workers** ("workers" chart): the VexFS-style mix (insert, batch insert, search, get, has,

@@ -1,8 +1,9 @@
 /**
  * The Worker of test/cache_workers.test.ts: opens a shared cache from its descriptor and runs a
- * seeded mix of get, getManyInto (batches of 4), set and delete on a small key space. Every value carries its own length and
- * an FNV-1a checksum of its payload, so a value read while another Worker overwrites the key must
- * be either the old or the new one whole: a torn value fails its check. Replies with its counts.
+ * seeded mix of get, getManyInto (batches of 4), set and delete on a small key space. Every value
+ * carries its own length and an FNV-1a checksum of its payload, so a value read while another
+ * Worker overwrites the key must be either the old or the new one whole: a torn value fails its
+ * check. Replies with its counts.
  *
  * @module
  */

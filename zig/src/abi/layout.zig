@@ -19,9 +19,9 @@ const thread_fields = @import("../stats/threads.zig");
 const status = @import("../support/status.zig");
 
 /// ABI version 6: `offheap_cache_get_many` (a facade that calls it must not load a library without
-/// it). 5: `offheap_alloc_owned` may set bit 2 of its result (take a profiling sample),
-/// so a caller strips the low 3 bits, not 2. 4: the stats, thread stats and options are decoded by the names of `offheap_layout`
-/// (the field-count exports are gone). 3 made region pins name their owner; 2 changed free of a
+/// it). 5: `offheap_alloc_owned` may set bit 2 of its result (take a profiling sample), so a caller
+/// strips the low 3 bits, not 2. 4: the stats, thread stats and options are decoded by the names
+/// of `offheap_layout` (the field-count exports are gone). 3 made region pins name their owner; 2 changed free of a
 /// mapped-tier region (it is cached, so a second free is DoubleFree).
 pub const abi_version: u32 = 6;
 
